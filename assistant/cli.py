@@ -1,0 +1,153 @@
+"""`assistant` command line. Errors users can meet print one line and a hint, never a traceback."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from assistant import config as config_mod
+from assistant.errors import AssistantError, InputError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="assistant", description="A private, on-device voice assistant.")
+    p.add_argument("--config", metavar="TOML", help="config file or profile name (default: configs/default.toml)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def voice_flags(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--voice", help="voice name or blend, e.g. af_heart or af_heart:0.7,bf_emma:0.3")
+        sp.add_argument("--speed", type=float, help="speaking rate, 0.5 to 2.0")
+
+    sp = sub.add_parser("run", help="voice conversation (microphone, or --input WAV)")
+    sp.add_argument("--input", type=Path, metavar="IN.wav", help="answer each utterance in this file")
+    sp.add_argument("--output", type=Path, metavar="OUT.wav", help="write the spoken replies here")
+    sp.add_argument("--input-device", help="microphone name or index")
+    sp.add_argument("--output-device", help="speaker name or index")
+    voice_flags(sp)
+
+    sp = sub.add_parser("chat", help="typed conversation; replies printed and spoken")
+    sp.add_argument("--mute", action="store_true", help="print replies without speaking them")
+    sp.add_argument("--output-device", help="speaker name or index")
+    voice_flags(sp)
+
+    sp = sub.add_parser("say", help="speak TEXT (to a WAV file with -o)")
+    sp.add_argument("text", metavar="TEXT")
+    sp.add_argument("-o", "--output", type=Path, metavar="OUT.wav")
+    sp.add_argument("--output-device", help="speaker name or index")
+    voice_flags(sp)
+
+    sp = sub.add_parser("transcribe", help="print the words spoken in a WAV file")
+    sp.add_argument("input", type=Path, metavar="IN.wav")
+    sp.add_argument("--json", action="store_true", help="print JSON with segments and times")
+
+    sp = sub.add_parser("models", help="fetch, list or verify model files")
+    sp.add_argument("action", choices=["fetch", "list", "verify"])
+    sp.add_argument("names", nargs="*", metavar="NAME", help="models to act on (default: all)")
+
+    sub.add_parser("doctor", help="check Python, packages, audio devices, models, CPU and memory")
+    return p
+
+
+def _config(args: argparse.Namespace) -> config_mod.Config:
+    cfg = config_mod.load(args.config)
+    flags = {"voice": "tts.voice", "speed": "tts.speed", "input_device": "audio.input_device",
+             "output_device": "audio.output_device"}
+    for flag, key in flags.items():
+        value = getattr(args, flag, None)
+        if value is not None:
+            cfg = config_mod.override(cfg, key, value)
+    return cfg
+
+
+def _models(args: argparse.Namespace, store) -> int:
+    names = args.names or list(store.artifacts)
+    for n in names:
+        store.artifact(n)  # unknown names fail before any work
+    if args.action == "list":
+        for n in names:
+            a = store.artifact(n)
+            size = sum(f.size for f in a.files) / 1e6
+            print(f"{n:30s} {store.status(n):8s} {size:8.1f} MB  {a.description}")
+        print(f"cache: {store.root}")
+        return 0
+    if args.action == "fetch":
+        t0 = time.perf_counter()
+        for n in names:
+            store.fetch(n)
+            print(f"{n}: ok")
+        print(f"all models ready in {store.root} ({time.perf_counter() - t0:.1f} s)")
+        return 0
+    bad = 0
+    for n in names:
+        for file, state in store.verify(n):
+            print(f"{n}/{file}: {state}")
+            bad += state != "ok"
+    if bad:
+        raise AssistantError(f"{bad} model file(s) missing or corrupt",
+                             "run `assistant models fetch` to download them again")
+    return 0
+
+
+def dispatch(args: argparse.Namespace) -> int:
+    from assistant import modes
+    from assistant.events import EventLog
+    from assistant.store import default_store
+
+    store = default_store()
+    if args.command == "models":
+        return _models(args, store)
+    if args.command == "doctor":
+        from assistant.doctor import doctor
+
+        return doctor(store)
+    cfg = _config(args)
+    if args.command == "say":
+        seconds = modes.say(cfg, store, args.text, args.output)
+        if args.output:
+            print(f"wrote {args.output} ({seconds:.2f} s of audio)")
+        return 0
+    if args.command == "transcribe":
+        print(modes.transcribe(cfg, store, args.input, args.json))
+        return 0
+    if args.command == "chat":
+        modes.chat(cfg, store, EventLog(), args.mute)
+        return 0
+    if args.command == "run":
+        if args.input and not args.output:
+            raise InputError("--input needs --output OUT.wav for the replies")
+        if args.output and not args.input:
+            raise InputError("--output needs --input IN.wav (live replies go to the speaker)")
+        if args.input:
+            if not args.input.is_file():
+                raise InputError(f"input file {args.input} does not exist", "give the path of a WAV file")
+            modes.run_file(cfg, store, EventLog(), args.input, args.output)
+            print(f"wrote {args.output}")
+        else:
+            modes.run_live(cfg, store, EventLog())
+        return 0
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from g2p import G2PError
+    from tts import TTSError
+
+    try:
+        return dispatch(args)
+    except AssistantError as e:
+        print(f"error: {e.message}", file=sys.stderr)
+        if e.hint:
+            print(f"hint: {e.hint}", file=sys.stderr)
+        return e.exit_code
+    except (TTSError, G2PError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

@@ -1,0 +1,188 @@
+"""The one typed configuration tree, loaded from configs/*.toml and validated at start.
+
+Every section is a frozen dataclass; its fields' types and `_CHECKS` say what is allowed.
+Unknown keys and bad values raise ConfigError naming the key and what it accepts.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+from assistant.errors import ConfigError
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    asr: str = "whisper-tiny.en"
+    llm: str = "smollm2-135m-instruct-q4_1"
+    tts: str = "kokoro-v1.0-int8"
+    voices: str = "kokoro-voices"
+    vocab: str = "kokoro-vocab"
+
+
+@dataclass(frozen=True)
+class AsrConfig:
+    compute_type: str = "int8"
+    beam_size: int = 1
+    language: str = "en"
+    threads: int = 2
+
+
+@dataclass(frozen=True)
+class LlmConfig:
+    context_tokens: int = 2048
+    max_reply_tokens: int = 160
+    temperature: float = 0.2
+    threads: int = 2
+    history_turns: int = 6
+    seed: int = 0
+    system_prompt: str = "You are a helpful voice assistant. Answer briefly."
+
+
+@dataclass(frozen=True)
+class TtsConfig:
+    voice: str = "af_heart"
+    speed: float = 1.0
+    threads: int = 2
+    sentence_pause_ms: int = 120
+
+
+@dataclass(frozen=True)
+class VadConfig:
+    aggressiveness: int = 2
+    frame_ms: int = 30
+    preroll_ms: int = 300
+    hangover_ms: int = 600
+    min_utterance_ms: int = 300
+    max_utterance_s: float = 20.0
+
+
+@dataclass(frozen=True)
+class AudioConfig:
+    input_device: str = ""
+    output_device: str = ""
+    reply_gap_ms: int = 600
+
+
+@dataclass(frozen=True)
+class Config:
+    models: ModelsConfig = field(default_factory=ModelsConfig)
+    asr: AsrConfig = field(default_factory=AsrConfig)
+    llm: LlmConfig = field(default_factory=LlmConfig)
+    tts: TtsConfig = field(default_factory=TtsConfig)
+    vad: VadConfig = field(default_factory=VadConfig)
+    audio: AudioConfig = field(default_factory=AudioConfig)
+
+
+def _range(lo: float, hi: float) -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: lo <= v <= hi), f"a number from {lo} to {hi}"
+
+
+def _one_of(*allowed: Any) -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: v in allowed), "one of " + ", ".join(repr(a) for a in allowed)
+
+
+# Value checks beyond the type; keyed "section.key".
+_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "asr.compute_type": _one_of("int8", "int8_float32", "float32"),
+    "asr.beam_size": _range(1, 10),
+    "asr.threads": _range(1, 64),
+    "llm.context_tokens": _range(256, 131072),
+    "llm.max_reply_tokens": _range(8, 4096),
+    "llm.temperature": _range(0.0, 2.0),
+    "llm.threads": _range(1, 64),
+    "llm.history_turns": _range(0, 100),
+    "llm.seed": _range(0, 2**31 - 1),
+    "tts.speed": _range(0.5, 2.0),
+    "tts.threads": _range(1, 64),
+    "tts.sentence_pause_ms": _range(0, 2000),
+    "vad.aggressiveness": _one_of(0, 1, 2, 3),
+    "vad.frame_ms": _one_of(10, 20, 30),
+    "vad.preroll_ms": _range(0, 2000),
+    "vad.hangover_ms": _range(90, 5000),
+    "vad.min_utterance_ms": _range(0, 5000),
+    "vad.max_utterance_s": _range(1.0, 120.0),
+    "audio.reply_gap_ms": _range(0, 10000),
+}
+
+
+def _coerce(key: str, value: Any, typ: type) -> Any:
+    if typ is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if typ is str and isinstance(value, int) and not isinstance(value, bool) and key.endswith("_device"):
+        value = str(value)  # a device may be given by index
+    if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
+        raise ConfigError(f"config key {key} = {value!r} must be {typ.__name__}",
+                          f"fix {key} in your config file or flag")
+    check = _CHECKS.get(key)
+    if check and not check[0](value):
+        raise ConfigError(f"config key {key} = {value!r} is not allowed: use {check[1]}",
+                          f"fix {key} in your config file or flag")
+    return value
+
+
+def _section(name: str, cls: type, raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config section [{name}] must be a table")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown config key {name}.{unknown[0]}",
+                          f"keys allowed in [{name}]: {', '.join(known)}")
+    types = {f.name: _field_type(cls, f) for f in fields(cls)}
+    return cls(**{k: _coerce(f"{name}.{k}", v, types[k]) for k, v in raw.items()})
+
+
+def _field_type(cls: type, f: dataclasses.Field) -> type:
+    return {"str": str, "int": int, "float": float, "bool": bool}[str(f.type)]
+
+
+def from_dict(raw: dict) -> Config:
+    sections = {f.name: f for f in fields(Config)}
+    unknown = sorted(set(raw) - set(sections))
+    if unknown:
+        raise ConfigError(f"unknown config section [{unknown[0]}]",
+                          f"sections allowed: {', '.join(sections)}")
+    parts = {}
+    for name, f in sections.items():
+        cls = f.default_factory().__class__  # type: ignore[misc]
+        parts[name] = _section(name, cls, raw.get(name, {}))
+    return Config(**parts)
+
+
+def load(path: str | Path | None = None) -> Config:
+    """Load `path`, or the packaged configs/default.toml. Names like 'pi' mean configs/pi.toml."""
+    try:
+        if path is None:
+            text = resources.files("assistant.configs").joinpath("default.toml").read_text("utf-8")
+        else:
+            p = Path(path)
+            if not p.exists() and not p.suffix:
+                packaged = resources.files("assistant.configs").joinpath(f"{p.name}.toml")
+                if packaged.is_file():
+                    return from_dict(tomllib.loads(packaged.read_text("utf-8")))
+            text = p.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist",
+                          "pass a path to a .toml file, or a profile name from configs/") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"config file {path or 'default.toml'} is not valid TOML: {e}") from None
+    return from_dict(raw)
+
+
+def override(cfg: Config, dotted: str, value: Any) -> Config:
+    """Return cfg with one 'section.key' changed (used by CLI flags), validated like the file."""
+    section, _, key = dotted.partition(".")
+    sub = getattr(cfg, section)
+    raw = dataclasses.asdict(sub) | {key: value}
+    return replace(cfg, **{section: _section(section, type(sub), raw)})

@@ -1,0 +1,30 @@
+"""Collects the events stages stamp. Stages only report; nothing here changes the pipeline."""
+from __future__ import annotations
+
+import threading
+import time
+
+from assistant.messages import Event
+
+
+class EventLog:
+    """Thread-safe list of events; stages call `stamp`, observers read `events`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.events: list[Event] = []
+
+    def stamp(self, turn: int, name: str, t_ns: int | None = None, **data) -> None:
+        ev = Event(turn, name, time.perf_counter_ns() if t_ns is None else t_ns, data)
+        with self._lock:
+            self.events.append(ev)
+
+    def first(self, turn: int, name: str) -> Event | None:
+        with self._lock:
+            return next((e for e in self.events if e.turn == turn and e.name == name), None)
+
+    def span_ms(self, turn: int, start: str, end: str) -> float | None:
+        a, b = self.first(turn, start), self.first(turn, end)
+        if a is None or b is None:
+            return None
+        return (b.t_ns - a.t_ns) / 1e6

@@ -1,0 +1,52 @@
+"""The language model: llama-cpp-python streaming chat with the GGUF's own chat template."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Iterator
+
+from assistant.config import LlmConfig
+
+
+class ChatModel:
+    def __init__(self, model_path: Path, cfg: LlmConfig) -> None:
+        from llama_cpp import Llama
+
+        self.cfg = cfg
+        self.llm = Llama(model_path=str(model_path), n_ctx=cfg.context_tokens, n_threads=cfg.threads,
+                         verbose=False)
+
+    def stream(self, messages: list[dict], cancel: threading.Event | None = None) -> Iterator[str]:
+        """Yield the reply's text pieces as they are generated; stop early when `cancel` is set."""
+        chunks = self.llm.create_chat_completion(
+            messages=messages, stream=True, max_tokens=self.cfg.max_reply_tokens,
+            temperature=self.cfg.temperature, seed=self.cfg.seed)
+        for chunk in chunks:
+            if cancel is not None and cancel.is_set():
+                break
+            piece = chunk["choices"][0]["delta"].get("content")
+            if piece:
+                yield piece
+
+    def warm_up(self) -> None:
+        for _ in self.stream([{"role": "user", "content": "Hi"}]):
+            break
+
+
+class Conversation:
+    """The system prompt plus the last few exchanges, as chat messages."""
+
+    def __init__(self, system_prompt: str, keep_turns: int) -> None:
+        self.system_prompt = system_prompt
+        self.keep_turns = keep_turns
+        self.turns: list[tuple[str, str]] = []
+
+    def messages(self, user_text: str) -> list[dict]:
+        msgs = [{"role": "system", "content": self.system_prompt}]
+        for user, reply in self.turns[-self.keep_turns:] if self.keep_turns else []:
+            msgs += [{"role": "user", "content": user}, {"role": "assistant", "content": reply}]
+        return msgs + [{"role": "user", "content": user_text}]
+
+    def add(self, user_text: str, reply: str) -> None:
+        self.turns.append((user_text, reply))
+        del self.turns[: -max(self.keep_turns, 1)]

@@ -1,0 +1,98 @@
+"""Endpointing with webrtcvad: find where each utterance starts and ends in a 16 kHz stream.
+
+Frames go in one at a time; finished utterances come out. Speech starts when most of
+the last few frames are voiced (one voiced click does not count); it ends after
+`hangover_ms` of silence. The pre-roll keeps the quiet onset of the first word.
+"""
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from assistant.config import VadConfig
+from assistant.messages import Utterance
+
+SAMPLE_RATE = 16000
+START_WINDOW = 5        # frames looked at to decide that speech has started
+START_VOICED = 3        # of which this many must be voiced
+
+
+class Endpointer:
+    def __init__(self, cfg: VadConfig) -> None:
+        import webrtcvad
+
+        self.cfg = cfg
+        self.vad = webrtcvad.Vad(cfg.aggressiveness)
+        self.frame_len = SAMPLE_RATE * cfg.frame_ms // 1000
+        self._preroll: deque[np.ndarray] = deque(maxlen=max(1, cfg.preroll_ms // cfg.frame_ms))
+        self._recent: deque[bool] = deque(maxlen=START_WINDOW)
+        self._frames: list[np.ndarray] = []
+        self._in_speech = False
+        self._silent_ms = 0
+        self._voiced_ms = 0
+        self._start_s = 0.0
+        self._last_voiced_s = 0.0
+        self._t = 0.0           # stream position of the next frame, seconds
+
+    @property
+    def in_speech(self) -> bool:
+        return self._in_speech
+
+    def feed(self, frame: np.ndarray) -> Utterance | None:
+        """Feed one frame of `frame_len` float32 samples; returns an utterance when one ends."""
+        pcm = (np.clip(frame, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+        voiced = self.vad.is_speech(pcm, SAMPLE_RATE)
+        t0, self._t = self._t, self._t + self.cfg.frame_ms / 1000
+        if not self._in_speech:
+            self._preroll.append(frame)
+            self._recent.append(voiced)
+            if sum(self._recent) >= START_VOICED:
+                self._in_speech = True
+                self._frames = list(self._preroll)
+                self._start_s = t0 - (len(self._recent) - 1) * self.cfg.frame_ms / 1000
+                self._voiced_ms = sum(self._recent) * self.cfg.frame_ms
+                self._silent_ms = 0
+                self._last_voiced_s = self._t
+            return None
+        self._frames.append(frame)
+        if voiced:
+            self._voiced_ms += self.cfg.frame_ms
+            self._silent_ms = 0
+            self._last_voiced_s = self._t
+        else:
+            self._silent_ms += self.cfg.frame_ms
+        too_long = (self._t - self._start_s) >= self.cfg.max_utterance_s
+        if self._silent_ms >= self.cfg.hangover_ms or too_long:
+            return self._finish()
+        return None
+
+    def flush(self) -> Utterance | None:
+        """End of stream: whatever speech is open ends here."""
+        return self._finish() if self._in_speech else None
+
+    def _finish(self) -> Utterance | None:
+        frames, voiced_ms = self._frames, self._voiced_ms
+        self._in_speech = False
+        self._frames = []
+        self._recent.clear()
+        self._preroll.clear()
+        if voiced_ms < self.cfg.min_utterance_ms or not frames:
+            return None
+        return Utterance(np.concatenate(frames).astype(np.float32), self._start_s, self._last_voiced_s)
+
+
+def frames_of(audio: np.ndarray, frame_len: int):
+    """Split a 16 kHz signal into whole frames; the last partial frame is zero-padded."""
+    n = -(-len(audio) // frame_len)
+    padded = np.zeros(n * frame_len, dtype=np.float32)
+    padded[: len(audio)] = audio
+    return padded.reshape(n, frame_len)
+
+
+def split_utterances(audio: np.ndarray, cfg: VadConfig) -> list[Utterance]:
+    """Every utterance in a whole recording (file mode); the end of the audio ends the last one."""
+    ep = Endpointer(cfg)
+    out = [u for f in frames_of(audio, ep.frame_len) if (u := ep.feed(f)) is not None]
+    last = ep.flush()
+    return out + ([last] if last is not None else [])

@@ -1,0 +1,36 @@
+from hypothesis import given, settings, strategies as st
+
+from assistant.sentences import SentenceCutter
+
+
+def cut(pieces):
+    c = SentenceCutter()
+    out = [s for p in pieces for s in c.push(p)]
+    return out + c.flush()
+
+
+def test_cuts_at_sentence_ends_but_not_abbreviations_or_decimals():
+    text = "Hello there! Dr. Smith arrived at 3.30 today, e.g. early. Is it Mr. T? Yes… ok"
+    assert cut([text]) == ["Hello there!", "Dr. Smith arrived at 3.30 today, e.g. early.",
+                           "Is it Mr. T?", "Yes…", "ok"]
+
+
+def test_sentence_is_emitted_as_soon_as_the_next_space_arrives():
+    c = SentenceCutter()
+    assert c.push("The capital is Paris.") == []
+    assert c.push(" It") == ["The capital is Paris."]
+    assert c.flush() == ["It"]
+
+
+def test_newlines_end_sentences():
+    assert cut(["First line\nSecond line"]) == ["First line", "Second line"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abc XY.!?,\n'\"3")), max_size=80), st.data())
+def test_any_split_into_pieces_gives_the_same_sentences_and_loses_no_text(text, data):
+    whole = cut([text])
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(text)), max_size=6)))
+    pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
+    assert cut(pieces) == whole
+    assert "".join(whole).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")

@@ -1,0 +1,97 @@
+"""The model store on small local files: sources in order, sha256 pinning, atomic, idempotent."""
+import hashlib
+
+import pytest
+
+from assistant.errors import ModelError
+from assistant.store import Artifact, FileSpec, ModelStore, load_manifest
+
+
+def _spec(name, data):
+    return FileSpec(name, hashlib.sha256(data).hexdigest(), len(data))
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.mkdir()
+    bad.mkdir()
+    (good / "a.bin").write_bytes(b"alpha" * 1000)
+    (good / "b.txt").write_bytes(b"beta")
+    (bad / "a.bin").write_bytes(b"tampered")
+    (bad / "b.txt").write_bytes(b"beta")
+    return good, bad
+
+
+def _store(tmp_path, sources, files):
+    art = Artifact("demo", "demo model", tuple(files), tuple(sources))
+    return ModelStore(root=tmp_path / "cache", manifest={"demo": art}, log=lambda m: None)
+
+
+def test_fetch_skips_a_source_with_wrong_bytes_and_takes_the_next(tmp_path, upstream):
+    good, bad = upstream
+    files = [_spec("a.bin", b"alpha" * 1000), _spec("b.txt", b"beta")]
+    store = _store(tmp_path, [{"kind": "url", "url": f"file://{bad}/{{file}}"},
+                              {"kind": "url", "url": f"file://{good}/{{file}}"}], files)
+    path = store.path("demo", "a.bin")
+    assert path.read_bytes() == b"alpha" * 1000
+    assert store.status("demo") == "cached"
+    assert not list(path.parent.glob("*.part")), "no temporary files left behind"
+
+
+def test_fetch_is_idempotent_and_works_offline_once_cached(tmp_path, upstream):
+    good, _ = upstream
+    files = [_spec("b.txt", b"beta")]
+    store = _store(tmp_path, [{"kind": "url", "url": f"file://{good}/{{file}}"}], files)
+    store.fetch("demo")
+    (good / "b.txt").unlink()  # upstream gone: the cache must be enough
+    store.fetch("demo")
+    assert store.path("demo").read_bytes() == b"beta"
+
+
+def test_corrupt_file_is_detected_and_refetched(tmp_path, upstream):
+    good, _ = upstream
+    files = [_spec("b.txt", b"beta")]
+    store = _store(tmp_path, [{"kind": "url", "url": f"file://{good}/{{file}}"}], files)
+    path = store.path("demo")
+    path.write_bytes(b"bet4")  # same size, different bytes, new mtime
+    assert store.verify("demo") == [("b.txt", "corrupt")]
+    assert store.path("demo").read_bytes() == b"beta"
+
+
+def test_missing_model_without_fetching_names_the_command(tmp_path, upstream):
+    good, _ = upstream
+    store = _store(tmp_path, [{"kind": "url", "url": f"file://{good}/{{file}}"}], [_spec("b.txt", b"beta")])
+    store.auto_fetch = False
+    with pytest.raises(ModelError) as e:
+        store.path("demo")
+    assert "assistant models fetch" in e.value.hint
+
+
+def test_no_source_works_gives_one_clear_error(tmp_path, upstream):
+    _, bad = upstream
+    store = _store(tmp_path, [{"kind": "url", "url": f"file://{bad}/{{file}}"}],
+                   [_spec("a.bin", b"alpha" * 1000)])
+    with pytest.raises(ModelError, match="could not fetch model 'demo'"):
+        store.fetch("demo")
+
+
+def test_unknown_model_lists_the_known_ones(tmp_path, upstream):
+    store = _store(tmp_path, [], [])
+    with pytest.raises(ModelError) as e:
+        store.path("nope")
+    assert "demo" in e.value.hint
+
+
+def test_manifest_pins_every_file_and_lists_canonical_sources_first():
+    arts = load_manifest()
+    assert {"whisper-tiny.en", "smollm2-135m-instruct-q4_1", "kokoro-v1.0-int8", "kokoro-voices",
+            "misaki-us-gold", "misaki-us-silver"} <= set(arts)
+    for a in arts.values():
+        assert a.sources, a.name
+        for f in a.files:
+            assert len(f.sha256) == 64 and f.size > 0, (a.name, f.name)
+    assert arts["kokoro-v1.0-int8"].files[0].sha256.startswith("6e742170d309")
+    assert len(arts["kokoro-voices"].files) == 54
+    for name in ("whisper-tiny.en", "kokoro-v1.0-int8", "kokoro-voices", "misaki-us-gold"):
+        assert arts[name].sources[0]["kind"] == "url"

@@ -1,0 +1,45 @@
+"""VAD endpointing on real speech (our own TTS) with silences of known length."""
+import numpy as np
+
+from assistant.audio import resample
+from assistant.config import VadConfig
+from assistant.vad import split_utterances
+
+
+def _speech(engine, text):
+    return resample(engine.synthesize(text, "af_heart"), 24000, 16000)
+
+
+def _voiced_span(audio, rate=16000):
+    """First and last 10 ms window whose level is within 30 dB of the loudest: where speech really is."""
+    win = audio[: len(audio) // 160 * 160].reshape(-1, 160)
+    level = np.sqrt((win ** 2).mean(axis=1))
+    on = np.flatnonzero(level > level.max() * 0.03)
+    return on[0] * 0.01, (on[-1] + 1) * 0.01
+
+
+def test_finds_each_utterance_and_where_it_ends(engine):
+    a, b = _speech(engine, "Turn on the lights please."), _speech(engine, "What time is it?")
+    sil = lambda s: np.zeros(int(s * 16000), dtype=np.float32)  # noqa: E731
+    audio = np.concatenate([sil(1.0), a, sil(1.5), b, sil(1.0)])
+    utts = split_utterances(audio, VadConfig())
+    assert len(utts) == 2
+    (a_on, a_off), (b_on, _) = _voiced_span(a), _voiced_span(b)
+    assert abs(utts[0].start_s - (1.0 + a_on)) < 0.15
+    assert abs(utts[0].end_s - (1.0 + a_off)) < 0.15
+    assert abs(utts[1].start_s - (2.5 + len(a) / 16000 + b_on)) < 0.15
+    # pre-roll: the utterance's audio starts before the detected speech start
+    assert len(utts[0].audio) / 16000 > utts[0].end_s - utts[0].start_s
+
+
+def test_end_of_stream_ends_the_last_utterance(engine):
+    a = _speech(engine, "Hello there.")
+    utts = split_utterances(np.concatenate([np.zeros(8000, np.float32), a]), VadConfig())
+    assert len(utts) == 1
+
+
+def test_silence_and_short_clicks_are_not_speech():
+    rng = np.random.default_rng(0)
+    audio = np.zeros(16000 * 3, dtype=np.float32)
+    audio[16000:16000 + 160] = rng.normal(0, 0.3, 160)  # a 10 ms click
+    assert split_utterances(audio, VadConfig()) == []

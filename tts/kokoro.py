@@ -1,0 +1,112 @@
+"""Kokoro-82M through onnxruntime: phonemes in, 24 kHz float32 audio out.
+
+The shipped export takes one sequence of at most 510 phoneme tokens, a style vector
+chosen by the sequence's length from the voice pack, and a speed.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+from tts.errors import TTSError
+from tts.voices import PACK_ROWS, available, load_voice
+
+SAMPLE_RATE = 24000
+MAX_TOKENS = 510
+# Where a long phoneme string may be cut, best first: sentence ends, clause marks, spaces.
+_CUTS = (re.compile(r"(?<=[.!?…])\s+"), re.compile(r"(?<=[,;:—])\s+"), re.compile(r"\s+"))
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def load_vocab(path: Path) -> dict[str, int]:
+    data = json.loads(Path(path).read_text("utf-8"))
+    return data.get("vocab", data)
+
+
+def split_phonemes(phonemes: str, limit: int = MAX_TOKENS) -> list[str]:
+    """Cut a phoneme string into pieces of at most `limit` symbols, at the best break available."""
+    if len(phonemes) <= limit:
+        return [phonemes]
+    for cut in _CUTS:
+        parts = [p for p in cut.split(phonemes) if p]
+        if len(parts) > 1:
+            out, cur = [], ""
+            for p in parts:
+                if cur and len(cur) + 1 + len(p) > limit:
+                    out.append(cur)
+                    cur = p
+                else:
+                    cur = f"{cur} {p}" if cur else p
+            out.append(cur)
+            return [q for piece in out for q in split_phonemes(piece, limit)]
+    return [phonemes[i:i + limit] for i in range(0, len(phonemes), limit)]
+
+
+class KokoroEngine:
+    def __init__(self, model_path: Path, vocab_path: Path, voices_dir: Path, threads: int = 2,
+                 phonemize: Callable[[str], str] | None = None) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
+        self.input_names = [i.name for i in self.session.get_inputs()]
+        self.vocab = load_vocab(vocab_path)
+        self.voices_dir = Path(voices_dir)
+        self._voices: dict[str, np.ndarray] = {}
+        if phonemize is None:
+            import g2p
+
+            phonemize = g2p.phonemize
+        self.phonemize = phonemize
+
+    # ---- voices -----------------------------------------------------------------------
+    def voice(self, spec: str) -> np.ndarray:
+        if spec not in self._voices:
+            self._voices[spec] = load_voice(self.voices_dir, spec)
+        return self._voices[spec]
+
+    def voices(self) -> list[str]:
+        return available(self.voices_dir)
+
+    # ---- synthesis ----------------------------------------------------------------------
+    def tokens(self, phonemes: str) -> list[int]:
+        return [self.vocab[p] for p in phonemes if p in self.vocab]
+
+    def synth_phonemes(self, phonemes: str, voice: str = "af_heart", speed: float = 1.0) -> np.ndarray:
+        """One phoneme string (≤ 510 symbols) to audio."""
+        if not 0.5 <= speed <= 2.0:
+            raise TTSError(f"speed {speed} is out of range: use 0.5 to 2.0")
+        ids = self.tokens(phonemes)[:MAX_TOKENS]
+        if not ids:
+            return np.zeros(0, dtype=np.float32)
+        style = self.voice(voice)[min(len(ids), PACK_ROWS) - 1][None, :]
+        feeds = {"tokens": np.array([[0, *ids, 0]], dtype=np.int64), "style": style,
+                 "speed": np.array([speed], dtype=np.float32)}
+        (audio,) = self.session.run(None, {k: feeds[k] for k in self.input_names})
+        return audio.reshape(-1).astype(np.float32)
+
+    def stream(self, text: str, voice: str = "af_heart", speed: float = 1.0) -> Iterator[np.ndarray]:
+        """Text to audio, one chunk per sentence (or per ≤ 510-symbol piece of a long one)."""
+        self.voice(voice)  # fail on a bad voice before any work
+        if not text.strip():
+            raise TTSError("nothing to say: the text is empty")
+        phonemes = self.phonemize(text)
+        for sentence in _SENTENCE_END.split(phonemes):
+            for piece in split_phonemes(sentence.strip()):
+                if piece:
+                    yield self.synth_phonemes(piece, voice, speed)
+
+    def synthesize(self, text: str, voice: str = "af_heart", speed: float = 1.0,
+                   pause_s: float = 0.12) -> np.ndarray:
+        gap = np.zeros(int(pause_s * SAMPLE_RATE), dtype=np.float32)
+        chunks = [c for a in self.stream(text, voice, speed) for c in (a, gap)]
+        return np.concatenate(chunks[:-1]) if chunks else np.zeros(0, dtype=np.float32)
+
+    def warm_up(self, voice: str = "af_heart") -> None:
+        self.synth_phonemes("hˈɛlO.", voice)
