@@ -90,6 +90,7 @@ class Player:
         self._q: queue.Queue[tuple[int, np.ndarray]] = queue.Queue()
         self._cur: np.ndarray | None = None
         self._pos = 0
+        self._flush = False
         self._idle = threading.Event()
         self._idle.set()
         self._on_start = on_start or (lambda tag: None)
@@ -99,6 +100,9 @@ class Player:
         self.stream.start()
 
     def _fill(self, out, frames, _time, _status) -> None:
+        if self._flush:  # stop() asked: the chunk being played goes too
+            self._flush = False
+            self._cur = None
         filled = 0
         while filled < frames:
             if self._cur is None or self._pos >= len(self._cur):
@@ -120,6 +124,16 @@ class Player:
     def play(self, audio: np.ndarray, tag: int = 0) -> None:
         self._idle.clear()
         self._q.put((tag, audio.astype(np.float32, copy=False)))
+
+    def stop(self) -> None:
+        """Barge-in: drop everything queued; the device goes quiet within one callback block."""
+        while True:
+            try:
+                self._q.get_nowait()
+            except queue.Empty:
+                break
+        self._flush = True
+        self._idle.set()
 
     def drain(self, timeout: float | None = None) -> None:
         """Wait until everything queued has been handed to the device, plus its latency."""

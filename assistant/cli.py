@@ -19,10 +19,21 @@ def _parser() -> argparse.ArgumentParser:
     def voice_flags(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("--voice", help="voice name or blend, e.g. af_heart or af_heart:0.7,bf_emma:0.3")
         sp.add_argument("--speed", type=float, help="speaking rate, 0.5 to 2.0")
+        sp.add_argument("--memory-budget", type=int, metavar="MB", help="memory budget for everything loaded")
 
     sp = sub.add_parser("run", help="voice conversation (microphone, or --input WAV)")
     sp.add_argument("--input", type=Path, metavar="IN.wav", help="answer each utterance in this file")
     sp.add_argument("--output", type=Path, metavar="OUT.wav", help="write the spoken replies here")
+    sp.add_argument("--input-device", help="microphone name or index")
+    sp.add_argument("--output-device", help="speaker name or index")
+    sp.add_argument("--profile", action="store_true", help="print where each turn's time went at the end")
+    voice_flags(sp)
+
+    sp = sub.add_parser("profile", help="measure each turn's latency (spoken WAVs or live turns)")
+    sp.add_argument("--input", type=Path, nargs="+", metavar="WAV", help="spoken turns, fed at real-time pace")
+    sp.add_argument("--turns", type=int, metavar="N", help="stop after N turns")
+    sp.add_argument("--json", type=Path, metavar="OUT.json", help="write the per-turn numbers here")
+    sp.add_argument("--chart", type=Path, metavar="OUT.png", help="draw the timeline here")
     sp.add_argument("--input-device", help="microphone name or index")
     sp.add_argument("--output-device", help="speaker name or index")
     voice_flags(sp)
@@ -53,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 def _config(args: argparse.Namespace) -> config_mod.Config:
     cfg = config_mod.load(args.config)
     flags = {"voice": "tts.voice", "speed": "tts.speed", "input_device": "audio.input_device",
-             "output_device": "audio.output_device"}
+             "output_device": "audio.output_device", "memory_budget": "runtime.memory_budget_mb"}
     for flag, key in flags.items():
         value = getattr(args, flag, None)
         if value is not None:
@@ -114,20 +125,40 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "chat":
         modes.chat(cfg, store, EventLog(), args.mute)
         return 0
+    if args.command == "profile":
+        if args.turns is not None and args.turns < 1:
+            raise InputError("--turns must be 1 or more")
+        modes.profile(cfg, store, args.input, args.turns, args.json, args.chart)
+        return 0
     if args.command == "run":
         if args.input and not args.output:
             raise InputError("--input needs --output OUT.wav for the replies")
         if args.output and not args.input:
             raise InputError("--output needs --input IN.wav (live replies go to the speaker)")
-        if args.input:
-            if not args.input.is_file():
-                raise InputError(f"input file {args.input} does not exist", "give the path of a WAV file")
-            modes.run_file(cfg, store, EventLog(), args.input, args.output)
-            print(f"wrote {args.output}")
-        else:
-            modes.run_live(cfg, store, EventLog())
+        events = EventLog()
+        try:
+            if args.input:
+                if not args.input.is_file():
+                    raise InputError(f"input file {args.input} does not exist", "give the path of a WAV file")
+                modes.run_file(cfg, store, events, args.input, args.output)
+                print(f"wrote {args.output}")
+            else:
+                modes.run_live(cfg, store, events)
+        finally:
+            if args.profile:
+                _print_profile(events, cfg)
         return 0
     raise AssertionError(args.command)
+
+
+def _print_profile(events, cfg) -> None:
+    from assistant import profile
+    from assistant.budget import rss_mb
+
+    turns = sorted({e.turn for e in events.events if e.turn > 0})
+    rows = [profile.turn_metrics(events, t) for t in turns]
+    report = profile.summary(rows, rss_mb(), {"budget_mb": cfg.runtime.memory_budget_mb, "parts_mb": {}})
+    print(profile.table(report), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -61,6 +61,7 @@ class VadConfig:
     frame_ms: int = 30
     preroll_ms: int = 300
     hangover_ms: int = 600
+    speculate_ms: int = 200
     min_utterance_ms: int = 300
     max_utterance_s: float = 20.0
 
@@ -73,6 +74,14 @@ class AudioConfig:
 
 
 @dataclass(frozen=True)
+class RuntimeConfig:
+    memory_budget_mb: int = 1024
+    first_chunk_min_words: int = 3
+    llm_waits_for_first_audio: bool = True
+    warm_up: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
     asr: AsrConfig = field(default_factory=AsrConfig)
@@ -80,6 +89,7 @@ class Config:
     tts: TtsConfig = field(default_factory=TtsConfig)
     vad: VadConfig = field(default_factory=VadConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
 
 
 def _range(lo: float, hi: float) -> tuple[Callable[[Any], bool], str]:
@@ -108,9 +118,12 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "vad.frame_ms": _one_of(10, 20, 30),
     "vad.preroll_ms": _range(0, 2000),
     "vad.hangover_ms": _range(90, 5000),
+    "vad.speculate_ms": _range(30, 5000),
     "vad.min_utterance_ms": _range(0, 5000),
     "vad.max_utterance_s": _range(1.0, 120.0),
     "audio.reply_gap_ms": _range(0, 10000),
+    "runtime.memory_budget_mb": _range(64, 1 << 20),
+    "runtime.first_chunk_min_words": _range(0, 50),
 }
 
 

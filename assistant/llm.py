@@ -28,8 +28,11 @@ class ChatModel:
             if piece:
                 yield piece
 
-    def warm_up(self) -> None:
-        for _ in self.stream([{"role": "user", "content": "Hi"}]):
+    def warm_up(self, system_prompt: str = "") -> None:
+        """Run once so the first turn is fast; with the system prompt, its KV stays cached for reuse
+        (llama-cpp-python keeps the longest matching prompt prefix between calls)."""
+        msgs = [{"role": "system", "content": system_prompt}] if system_prompt else []
+        for _ in self.stream(msgs + [{"role": "user", "content": "Hi"}]):
             break
 
 

@@ -1,6 +1,7 @@
-"""The ways people use the assistant: voice from a WAV file or the microphone, typed chat, say, transcribe.
+"""The ways people use the assistant: voice from a WAV file or the microphone, typed chat, say,
+transcribe, and the latency profile.
 
-Each mode builds its sources and sinks, then hands turns to the Pipeline.
+Each mode builds its sources and sinks within the memory budget, then hands turns to the Pipeline.
 """
 from __future__ import annotations
 
@@ -9,19 +10,24 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
-from assistant.audio import ASR_RATE, Microphone, read_wav, write_wav
+from assistant import profile as prof
+from assistant.audio import ASR_RATE, read_wav, write_wav
+from assistant.budget import MemoryBudget, PeakSampler
 from assistant.config import Config
-from assistant.errors import InputError
+from assistant.errors import AudioError, InputError
 from assistant.events import EventLog
-from assistant.pipeline import Pipeline, SpeakerSink, WavSink, load_models
+from assistant.pipeline import NullSink, Pipeline, SpeakerSink, WavSink, load_models
 from assistant.store import ModelStore
-from assistant.vad import Endpointer, split_utterances
+from assistant.vad import split_utterances
+from assistant.voice_loop import VoiceLoop, mic_frames, paced_file_frames
 
 
 def _say(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
+
+
+def _budget(cfg: Config) -> MemoryBudget:
+    return MemoryBudget(cfg.runtime.memory_budget_mb)
 
 
 # ---- run: voice in, voice out -------------------------------------------------------------
@@ -31,16 +37,17 @@ def run_file(cfg: Config, store: ModelStore, events: EventLog, in_path: Path, ou
     utterances = split_utterances(audio, cfg.vad)
     if not utterances:
         raise InputError(f"no speech found in {in_path}", "check that the file holds spoken words")
-    models = load_models(cfg, store, events)
-    pipeline = Pipeline(cfg, models, events)
+    models = load_models(cfg, store, events, _budget(cfg))
+    pipeline = Pipeline(models, events)
     sink = WavSink(events, cfg.audio.reply_gap_ms)
 
     async def main() -> list[dict]:
         turns = []
         for turn, utt in enumerate(utterances, start=1):
-            # In file mode the endpoint is "found" the moment we start on the utterance.
+            # The whole file is already here, so the endpoint is "found" when we reach it.
             events.stamp(turn, "speech_end")
-            heard = await pipeline.hear(turn, utt)
+            events.stamp(turn, "endpoint")
+            heard = await pipeline.hear(turn, utt.audio)
             _say(f"you: {heard}")
             if not heard:
                 continue
@@ -55,60 +62,60 @@ def run_file(cfg: Config, store: ModelStore, events: EventLog, in_path: Path, ou
 
 
 def run_live(cfg: Config, store: ModelStore, events: EventLog) -> None:
-    """Hands-free: listen, answer out loud, listen again. The mic is ignored while we speak."""
-    models = load_models(cfg, store, events)
-    pipeline = Pipeline(cfg, models, events)
+    """Hands-free: listen, answer out loud, listen again."""
+    models = load_models(cfg, store, events, _budget(cfg))
     sink = SpeakerSink(events, cfg.audio.output_device)
-    endpointer = Endpointer(cfg.vad)
+    loop = VoiceLoop(Pipeline(models, events), sink, events, cfg.vad)
 
     async def main() -> None:
-        loop = asyncio.get_running_loop()
-        frames: asyncio.Queue[np.ndarray] = asyncio.Queue(maxsize=200)
-
-        def on_frame(frame: np.ndarray) -> None:  # PortAudio's thread
-            loop.call_soon_threadsafe(_offer, frames, frame)
-
-        mic = Microphone(endpointer.frame_len, on_frame, cfg.audio.input_device)
         _say("listening… (Ctrl+C to quit)")
-        turn = 0
+        await loop.run(mic_frames(cfg.vad, cfg.audio.input_device))
+
+    try:
+        asyncio.run(main())
+    finally:
+        sink.close()
+
+
+# ---- profile: where every millisecond of a turn went ----------------------------------------
+def profile(cfg: Config, store: ModelStore, inputs: list[Path] | None, turns: int | None,
+            json_out: Path | None, chart_out: Path | None) -> dict:
+    for p in inputs or []:
+        if not p.is_file():
+            raise InputError(f"input file {p} does not exist", "give WAV files, one spoken turn each")
+    events = EventLog()
+    budget = _budget(cfg)
+    with PeakSampler() as peak:
+        models = load_models(cfg, store, events, budget)
         try:
-            while True:
-                utt = endpointer.feed(await frames.get())
-                if utt is None:
-                    continue
-                turn += 1
-                events.stamp(turn, "speech_end")
-                heard = await pipeline.hear(turn, utt)
-                if not heard:
-                    continue
-                _say(f"you: {heard}")
-                reply = await pipeline.respond(turn, heard, sink)
-                _say(f"assistant: {reply}")
-                _drain(frames)  # half-duplex: drop what the mic heard while we were speaking
-                endpointer = Endpointer(cfg.vad)
+            sink = SpeakerSink(events, cfg.audio.output_device)
+        except AudioError:
+            if not inputs:
+                raise
+            sink = WavSink(events, 0)  # no speaker: time the hand-over to the output writer instead
+        loop = VoiceLoop(Pipeline(models, events), sink, events, cfg.vad)
+        frames = (paced_file_frames(inputs, cfg.vad, lambda: loop.busy) if inputs
+                  else mic_frames(cfg.vad, cfg.audio.input_device))
+        try:
+            asyncio.run(loop.run(frames, max_turns=turns))
         finally:
-            mic.close()
-            sink.close()
-
-    asyncio.run(main())
-
-
-def _offer(q: asyncio.Queue, item) -> None:
-    if q.full():
-        q.get_nowait()  # the oldest frame goes: staying current beats hearing everything late
-    q.put_nowait(item)
-
-
-def _drain(q: asyncio.Queue) -> None:
-    while not q.empty():
-        q.get_nowait()
+            if isinstance(sink, SpeakerSink):
+                sink.close()
+    rows = [prof.turn_metrics(events, t) for t in range(1, loop.turns + 1)]
+    report = prof.summary(rows, peak.peak_mb, budget.report())
+    print(prof.table(report))
+    if json_out:
+        prof.write_json(json_out, report)
+    if chart_out:
+        prof.chart(chart_out, events, [r["turn"] for r in rows])
+    return report
 
 
 # ---- chat: typed in, printed (and spoken) out ----------------------------------------------
 def chat(cfg: Config, store: ModelStore, events: EventLog, mute: bool) -> None:
-    models = load_models(cfg, store, events, asr=False, tts=not mute)
-    pipeline = Pipeline(cfg, models, events)
-    sink = _NullSink() if mute else SpeakerSink(events, cfg.audio.output_device)
+    models = load_models(cfg, store, events, _budget(cfg), asr=False, tts=not mute)
+    pipeline = Pipeline(models, events)
+    sink = NullSink() if mute else SpeakerSink(events, cfg.audio.output_device)
 
     async def main() -> None:
         turn = 0
@@ -127,16 +134,8 @@ def chat(cfg: Config, store: ModelStore, events: EventLog, mute: bool) -> None:
     try:
         asyncio.run(main())
     finally:
-        if not mute:
+        if isinstance(sink, SpeakerSink):
             sink.close()
-
-
-class _NullSink:
-    async def play(self, chunk) -> None:
-        pass
-
-    async def end_turn(self, turn: int) -> None:
-        pass
 
 
 # ---- say / transcribe -----------------------------------------------------------------------
@@ -146,7 +145,7 @@ def say(cfg: Config, store: ModelStore, text: str, out: Path | None) -> float:
 
     if not text.strip():
         raise InputError("nothing to say: the text is empty", 'give some words, e.g. assistant say "Hello"')
-    models = load_models(cfg, store, EventLog(), asr=False, llm=False)
+    models = load_models(cfg, store, EventLog(), _budget(cfg), asr=False, llm=False)
     try:
         audio = models.tts.synthesize(text, cfg.tts.voice, cfg.tts.speed,
                                       pause_s=cfg.tts.sentence_pause_ms / 1000)
@@ -166,7 +165,7 @@ def say(cfg: Config, store: ModelStore, text: str, out: Path | None) -> float:
 
 def transcribe(cfg: Config, store: ModelStore, path: Path, as_json: bool) -> str:
     audio = read_wav(path, ASR_RATE)
-    models = load_models(cfg, store, EventLog(), llm=False, tts=False)
+    models = load_models(cfg, store, EventLog(), _budget(cfg), llm=False, tts=False)
     segments = models.asr.segments(audio)
     text = " ".join(s.text for s in segments if s.text).strip()
     if as_json:

@@ -4,6 +4,8 @@
 
 Blocking model calls run in worker threads; stages talk through bounded asyncio
 queues, so a slow stage holds the one before it back instead of piling up work.
+Every turn carries a generation number: `cancel()` bumps it, and each stage drops
+work from an older generation, so a cancelled reply can never be played.
 """
 from __future__ import annotations
 
@@ -11,20 +13,24 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
 from assistant.asr import Transcriber
-from assistant.config import Config
+from assistant.budget import MemoryBudget, kv_bytes_per_token, MB
+from assistant.config import Config, override
 from assistant.events import EventLog
 from assistant.llm import ChatModel, Conversation
-from assistant.messages import AudioChunk, Sentence, Utterance
+from assistant.messages import AudioChunk, Sentence
 from assistant.sentences import SentenceCutter
 from assistant.store import ModelStore
 
 TOKEN_QUEUE = 64     # text pieces between the LLM thread and the cutter
 SENTENCE_QUEUE = 4   # sentences waiting for TTS: enough to stay ahead of playback
+LLM_COMPUTE_MB = 40  # llama.cpp's scratch buffers beside weights and KV cache
+MIN_CONTEXT = 512
+FIRST_AUDIO_WAIT_S = 5.0  # the LLM never waits longer than this for the first chunk's audio
 
 
 class Sink(Protocol):
@@ -32,6 +38,7 @@ class Sink(Protocol):
 
     async def play(self, chunk: AudioChunk) -> None: ...
     async def end_turn(self, turn: int) -> None: ...
+    def stop(self) -> None: ...
 
 
 @dataclass
@@ -39,85 +46,143 @@ class Models:
     asr: Transcriber | None
     llm: ChatModel | None
     tts: object | None  # tts.KokoroEngine; imported lazily so `import assistant` stays light
+    cfg: Config         # the config as sized by the budget (LLM context may be smaller)
 
 
-def load_models(cfg: Config, store: ModelStore, events: EventLog, asr: bool = True, llm: bool = True,
-                tts: bool = True) -> Models:
-    """Load what the mode needs, stamping how long each part took; then warm each up."""
-    loaded: dict[str, object | None] = {"asr": None, "llm": None, "tts": None}
+def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: MemoryBudget,
+                asr: bool = True, llm: bool = True, tts: bool = True) -> Models:
+    """Load what the mode needs within the budget, stamping how long each part took.
+
+    Order matters: the LLM comes last because its context length is sized from what
+    the other parts left over.
+    """
+    warm = cfg.runtime.warm_up
+    asr_model = tts_engine = llm_model = None
     if asr:
         events.stamp(0, "load_asr_start")
-        loaded["asr"] = Transcriber(store.dir(cfg.models.asr), cfg.asr)
+        asr_model = budget.measure("asr", lambda: _warmed(Transcriber(store.dir(cfg.models.asr), cfg.asr), warm))
         events.stamp(0, "load_asr_done")
-    if llm:
-        events.stamp(0, "load_llm_start")
-        loaded["llm"] = ChatModel(store.path(cfg.models.llm), cfg.llm)
-        events.stamp(0, "load_llm_done")
     if tts:
         from tts import KokoroEngine
 
+        def load_tts():
+            engine = KokoroEngine(store.path(cfg.models.tts), store.path(cfg.models.vocab),
+                                  store.dir(cfg.models.voices), threads=cfg.tts.threads)
+            engine.voice(cfg.tts.voice)  # an unknown voice fails now, not mid-reply
+            if warm:
+                engine.warm_up(cfg.tts.voice)
+            return engine
+
         events.stamp(0, "load_tts_start")
-        engine = KokoroEngine(store.path(cfg.models.tts), store.path(cfg.models.vocab),
-                              store.dir(cfg.models.voices), threads=cfg.tts.threads)
-        engine.voice(cfg.tts.voice)  # an unknown voice fails now, not mid-reply
-        engine.warm_up(cfg.tts.voice)
-        loaded["tts"] = engine
+        tts_engine = budget.measure("tts", load_tts)
         events.stamp(0, "load_tts_done")
-    return Models(**loaded)  # type: ignore[arg-type]
+    if llm:
+        path = store.path(cfg.models.llm)
+        weights_mb = path.stat().st_size / MB
+        budget.expect("llm", weights_mb + LLM_COMPUTE_MB + MIN_CONTEXT * kv_bytes_per_token(path) / MB)
+        context = _context_that_fits(cfg, path, budget.left_mb() + budget.estimates["llm"] - weights_mb
+                                     - LLM_COMPUTE_MB)
+        cfg = override(cfg, "llm.context_tokens", context)
+        events.stamp(0, "load_llm_start", context_tokens=context)
+        llm_model = budget.measure("llm", lambda: _warmed(ChatModel(path, cfg.llm), warm, cfg.llm.system_prompt))
+        events.stamp(0, "load_llm_done")
+    return Models(asr_model, llm_model, tts_engine, cfg)
+
+
+def _context_that_fits(cfg: Config, gguf, kv_mb: float) -> int:
+    per_token = kv_bytes_per_token(gguf) / MB
+    fits = int(kv_mb / per_token) // 256 * 256
+    return max(MIN_CONTEXT, min(cfg.llm.context_tokens, fits))
+
+
+def _warmed(model, warm: bool, *args):
+    if warm:
+        model.warm_up(*args)
+    return model
 
 
 class Pipeline:
-    def __init__(self, cfg: Config, models: Models, events: EventLog) -> None:
-        self.cfg = cfg
+    def __init__(self, models: Models, events: EventLog) -> None:
+        self.cfg = models.cfg
         self.models = models
         self.events = events
-        self.conversation = Conversation(cfg.llm.system_prompt, cfg.llm.history_turns)
+        self.conversation = Conversation(self.cfg.llm.system_prompt, self.cfg.llm.history_turns)
+        self.generation = 0
+        self._cancel = threading.Event()
 
     # ---- stage 1: hear ------------------------------------------------------------------
-    async def hear(self, turn: int, utt: Utterance) -> str:
-        self.events.stamp(turn, "asr_start")
-        text = await asyncio.to_thread(self.models.asr.transcribe, utt.audio)
-        self.events.stamp(turn, "asr_done", text=text)
+    def start_hearing(self, audio: np.ndarray) -> asyncio.Task:
+        """Recognise `audio` in a worker thread; the task gives (start_ns, text, end_ns).
+
+        Started early during a pause, the result is adopted by `hear` if the user said nothing more.
+        """
+        async def recognise() -> tuple[int, str, int]:
+            t0 = time.perf_counter_ns()
+            text = await asyncio.to_thread(self.models.asr.transcribe, audio)
+            return t0, text, time.perf_counter_ns()
+
+        return asyncio.create_task(recognise())
+
+    async def hear(self, turn: int, audio: np.ndarray | None = None, started: asyncio.Task | None = None) -> str:
+        t0, text, t1 = await (started or self.start_hearing(audio))
+        self.events.stamp(turn, "asr_start", t0)
+        self.events.stamp(turn, "asr_done", t1, text=text)
         return text
 
     # ---- stages 2-5: answer -------------------------------------------------------------
-    async def respond(self, turn: int, user_text: str, sink: Sink, echo=None) -> str:
-        """Generate, cut, synthesise and play the reply to `user_text`; returns the reply text."""
+    async def respond(self, turn: int, user_text: str, sink: Sink,
+                      echo: Callable[[str], None] | None = None) -> str:
+        """Generate, cut, synthesise and play the reply to `user_text`; returns what was said."""
+        self.generation += 1
+        gen = self.generation
+        self._cancel = cancel = threading.Event()
+        # On two cores the LLM and the first chunk's TTS slow each other down; the listener is
+        # waiting for that first audio, so the LLM pauses from the first cut until it exists.
+        first_cut, first_audio = threading.Event(), threading.Event()
         tokens: asyncio.Queue[str | None] = asyncio.Queue(TOKEN_QUEUE)
         sentences: asyncio.Queue[Sentence | None] = asyncio.Queue(SENTENCE_QUEUE)
-        cancel = threading.Event()
-        reply: list[str] = []
+        spoken: list[str] = []
         messages = self.conversation.messages(user_text)
         tasks = [
-            asyncio.create_task(self._generate(turn, messages, tokens, cancel)),
-            asyncio.create_task(self._cut(turn, tokens, sentences, reply, echo)),
-            asyncio.create_task(self._speak(turn, sentences, sink)),
+            asyncio.create_task(self._generate(turn, messages, tokens, cancel, first_cut, first_audio)),
+            asyncio.create_task(self._cut(turn, gen, tokens, sentences, echo, first_cut)),
+            asyncio.create_task(self._speak(turn, gen, sentences, sink, spoken, first_audio)),
         ]
         try:
             await asyncio.gather(*tasks)
+            if gen == self.generation:
+                await sink.end_turn(turn)
         finally:
-            cancel.set()  # stops the LLM thread if anything downstream failed
+            cancel.set()  # stops the LLM thread if anything downstream failed or was cancelled
+            first_audio.set()
             for t in tasks:
                 t.cancel()
-        text = "".join(reply).strip()
+        text = " ".join(spoken).strip()
         self.conversation.add(user_text, text)
-        await sink.end_turn(turn)
-        self.events.stamp(turn, "turn_end")
+        self.events.stamp(turn, "turn_end", cancelled=gen != self.generation)
         return text
 
-    async def _generate(self, turn: int, messages: list[dict], out: asyncio.Queue,
-                        cancel: threading.Event) -> None:
+    def cancel(self) -> None:
+        """Barge-in: every stage drops the current turn's work from now on."""
+        self.generation += 1
+        self._cancel.set()
+
+    async def _generate(self, turn: int, messages: list[dict], out: asyncio.Queue, cancel: threading.Event,
+                        first_cut: threading.Event, first_audio: threading.Event) -> None:
         loop = asyncio.get_running_loop()
+        yield_to_tts = self.cfg.runtime.llm_waits_for_first_audio
 
         def produce() -> None:
             # Runs in a worker thread; `put` blocks it when the cutter falls behind.
-            first = True
+            n = 0
             for piece in self.models.llm.stream(messages, cancel):
-                if first:
+                if n == 0:
                     self.events.stamp(turn, "llm_first_token")
-                    first = False
+                n += 1
                 asyncio.run_coroutine_threadsafe(out.put(piece), loop).result()
-            self.events.stamp(turn, "llm_done")
+                if yield_to_tts and first_cut.is_set() and not first_audio.is_set():
+                    first_audio.wait(FIRST_AUDIO_WAIT_S)
+            self.events.stamp(turn, "llm_done", tokens=n)
 
         self.events.stamp(turn, "llm_start")
         try:
@@ -125,42 +190,56 @@ class Pipeline:
         finally:
             await out.put(None)
 
-    async def _cut(self, turn: int, tokens: asyncio.Queue, out: asyncio.Queue, reply: list[str],
-                   echo) -> None:
-        cutter = SentenceCutter()
+    async def _cut(self, turn: int, gen: int, tokens: asyncio.Queue, out: asyncio.Queue, echo,
+                   first_cut: threading.Event) -> None:
+        cutter = SentenceCutter(self.cfg.runtime.first_chunk_min_words)
         index = 0
         while (piece := await tokens.get()) is not None:
-            reply.append(piece)
+            if gen != self.generation:
+                continue  # drain the LLM quietly; it stops at its next token
             if echo:
                 echo(piece)
             for text in cutter.push(piece):
                 await out.put(Sentence(turn, index, text))
                 index += 1
+                first_cut.set()
         for text in cutter.flush():
             await out.put(Sentence(turn, index, text))
             index += 1
         await out.put(None)
 
-    async def _speak(self, turn: int, sentences: asyncio.Queue, sink: Sink) -> None:
-        from tts import TTSError
-
-        engine = self.models.tts
+    async def _speak(self, turn: int, gen: int, sentences: asyncio.Queue, sink: Sink,
+                     spoken: list[str], first_audio: threading.Event) -> None:
         pause = np.zeros(int(self.cfg.tts.sentence_pause_ms * 24), dtype=np.float32)
+        first = True
         while (s := await sentences.get()) is not None:
-            if s.index == 0:
+            if gen != self.generation:
+                continue
+            if first:
                 self.events.stamp(turn, "first_sentence_ready", text=s.text)
-            try:
-                audio = await asyncio.to_thread(self._synthesize, s.text)
-            except TTSError:
-                continue  # a sentence with nothing speakable (e.g. only an emoji) is skipped
-            if s.index == 0:
+            t0 = time.perf_counter()
+            audio = await asyncio.to_thread(self._synthesize, s.text)
+            synth_s = time.perf_counter() - t0
+            first_audio.set()
+            self.events.stamp(turn, "tts_chunk", synth_s=round(synth_s, 4),
+                              audio_s=round(len(audio) / 24000, 4), text=s.text)
+            if gen != self.generation or not len(audio):
+                continue  # cancelled while synthesising, or nothing speakable (e.g. only an emoji)
+            if first:
                 self.events.stamp(turn, "tts_first_audio")
+                first = False
+            spoken.append(s.text)
             await sink.play(AudioChunk(turn, s.index, np.concatenate([audio, pause])))
 
     def _synthesize(self, text: str) -> np.ndarray:
-        engine = self.models.tts
-        return np.concatenate(list(engine.stream(text, self.cfg.tts.voice, self.cfg.tts.speed)) or
-                              [np.zeros(0, np.float32)])
+        from g2p import G2PError
+        from tts import TTSError
+
+        try:
+            chunks = list(self.models.tts.stream(text, self.cfg.tts.voice, self.cfg.tts.speed))
+        except (TTSError, G2PError):
+            return np.zeros(0, np.float32)
+        return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
 
 
 # ---- sinks --------------------------------------------------------------------------------
@@ -183,6 +262,9 @@ class WavSink:
         self.parts.append(chunk.audio)
 
     async def end_turn(self, turn: int) -> None:
+        pass
+
+    def stop(self) -> None:
         pass
 
     def audio(self) -> np.ndarray:
@@ -210,5 +292,21 @@ class SpeakerSink:
     async def end_turn(self, turn: int) -> None:
         await asyncio.to_thread(self.player.drain)
 
+    def stop(self) -> None:
+        self.player.stop()
+
     def close(self) -> None:
         self.player.close()
+
+
+class NullSink:
+    """Typed chat with --mute: nothing is spoken."""
+
+    async def play(self, chunk: AudioChunk) -> None:
+        pass
+
+    async def end_turn(self, turn: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass

@@ -5,6 +5,8 @@ import re
 
 # A sentence ends at . ! ? or … (plus any closing quotes/brackets) followed by white space.
 _END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s)|\n+""")
+# A clause ends at , ; : or — followed by white space: the first chunk of a reply may end there.
+_CLAUSE = re.compile(r"[,;:—]+(?=\s)")
 # Words whose trailing period does not end a sentence.
 _ABBREV = {"mr", "mrs", "ms", "dr", "st", "sr", "jr", "prof", "vs", "etc", "e.g", "i.e", "no",
            "approx", "dept", "est", "fig", "inc", "ltd", "co", "mt", "ft", "jan", "feb", "mar",
@@ -21,23 +23,41 @@ def _is_false_end(text: str, end: int) -> bool:
 
 
 class SentenceCutter:
-    def __init__(self) -> None:
+    """Emits each sentence as soon as it is complete.
+
+    With `first_min_words`, the first chunk may end early at a clause mark once it has
+    that many words: the listener hears the reply start while its first sentence is
+    still being written. Later chunks are whole sentences, which sound more natural.
+    """
+
+    def __init__(self, first_min_words: int = 0) -> None:
         self._buf = ""
+        self._first_min_words = first_min_words
+        self._emitted = 0
 
     def push(self, piece: str) -> list[str]:
-        """Add a piece of text; return the sentences it completed."""
+        """Add a piece of text; return the chunks it completed."""
         self._buf += piece
         out = []
         start = 0
         for m in _END.finditer(self._buf):
             if m.group().startswith(".") and _is_false_end(self._buf, m.start() + 1):
                 continue
-            sentence = self._buf[start:m.end()].strip()
-            if sentence:
-                out.append(sentence)
-            start = m.end()
+            start = self._emit(out, start, m.end())
+        if not self._emitted and self._first_min_words:
+            for m in _CLAUSE.finditer(self._buf, start):
+                if len(self._buf[start:m.end()].split()) >= self._first_min_words:
+                    start = self._emit(out, start, m.end())
+                    break
         self._buf = self._buf[start:]
         return out
+
+    def _emit(self, out: list[str], start: int, end: int) -> int:
+        chunk = self._buf[start:end].strip()
+        if chunk:
+            out.append(chunk)
+            self._emitted += 1
+        return end
 
     def flush(self) -> list[str]:
         rest, self._buf = self._buf.strip(), ""

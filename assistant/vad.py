@@ -34,13 +34,26 @@ class Endpointer:
         self._start_s = 0.0
         self._last_voiced_s = 0.0
         self._t = 0.0           # stream position of the next frame, seconds
+        self._last_voiced_ns = 0
 
     @property
     def in_speech(self) -> bool:
         return self._in_speech
 
-    def feed(self, frame: np.ndarray) -> Utterance | None:
-        """Feed one frame of `frame_len` float32 samples; returns an utterance when one ends."""
+    @property
+    def silent_ms(self) -> int:
+        """How long the current utterance has been quiet (0 outside speech)."""
+        return self._silent_ms if self._in_speech else 0
+
+    def snapshot(self) -> np.ndarray:
+        """The current utterance so far, for speculative recognition during a pause."""
+        return np.concatenate(self._frames).astype(np.float32) if self._frames else np.zeros(0, np.float32)
+
+    def feed(self, frame: np.ndarray, t_ns: int = 0) -> Utterance | None:
+        """Feed one frame of `frame_len` float32 samples, captured at `t_ns` (its end, perf_counter_ns).
+
+        Returns an utterance when one ends; its `end_ns` is the capture time of its last voiced frame.
+        """
         pcm = (np.clip(frame, -1.0, 1.0) * 32767).astype("<i2").tobytes()
         voiced = self.vad.is_speech(pcm, SAMPLE_RATE)
         t0, self._t = self._t, self._t + self.cfg.frame_ms / 1000
@@ -54,12 +67,14 @@ class Endpointer:
                 self._voiced_ms = sum(self._recent) * self.cfg.frame_ms
                 self._silent_ms = 0
                 self._last_voiced_s = self._t
+                self._last_voiced_ns = t_ns
             return None
         self._frames.append(frame)
         if voiced:
             self._voiced_ms += self.cfg.frame_ms
             self._silent_ms = 0
             self._last_voiced_s = self._t
+            self._last_voiced_ns = t_ns
         else:
             self._silent_ms += self.cfg.frame_ms
         too_long = (self._t - self._start_s) >= self.cfg.max_utterance_s
@@ -79,7 +94,8 @@ class Endpointer:
         self._preroll.clear()
         if voiced_ms < self.cfg.min_utterance_ms or not frames:
             return None
-        return Utterance(np.concatenate(frames).astype(np.float32), self._start_s, self._last_voiced_s)
+        return Utterance(np.concatenate(frames).astype(np.float32), self._start_s, self._last_voiced_s,
+                         self._last_voiced_ns)
 
 
 def frames_of(audio: np.ndarray, frame_len: int):

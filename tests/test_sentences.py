@@ -34,3 +34,17 @@ def test_any_split_into_pieces_gives_the_same_sentences_and_loses_no_text(text, 
     pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)])]
     assert cut(pieces) == whole
     assert "".join(whole).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")
+
+
+def test_first_chunk_may_end_at_a_clause_once_it_has_enough_words():
+    c = SentenceCutter(first_min_words=3)
+    assert c.push("Sure, the capital of France, ") == ["Sure, the capital of France,"]
+    # later chunks are whole sentences, commas and all
+    assert c.push("as you know, is Paris. Enjoy") == ["as you know, is Paris."]
+    assert c.flush() == ["Enjoy"]
+
+
+def test_short_first_clause_is_not_cut():
+    c = SentenceCutter(first_min_words=3)
+    assert c.push("Yes, ") == []
+    assert c.push("it is. ") == ["Yes, it is."]

@@ -1,0 +1,407 @@
+"""Acoustic echo cancellation: the assistant must not hear itself when its speaker leaks into the mic.
+
+    ec = EchoCanceller(rate=16000, frame_len=480)
+    ec.reference(block, 24000)        # Player's callback: exactly what it hands to the speaker,
+                                      # every callback, silence included (any rate, resampled here)
+    clean = ec.process(mic_frame)     # Microphone's callback: 480 samples in, 480 cleaned out
+    ec.echo_return_loss_enhancement_db
+
+    gate = SpeechGate(threshold_db=10)
+    gate.is_user(mic_frame, clean, speaking=ec.far_active)   # barge-in or residual echo?
+
+Two cancellers behind one interface (`backend=`):
+
+* ``"webrtc"``: WebRTC's AEC3 (linear filter + delay estimator + residual echo suppressor)
+  through PyPI ``pywebrtc-audio`` (binary wheels for Linux x86_64/aarch64, macOS, Windows,
+  CPython 3.10-3.14). Deepest cancellation on real rooms (non-linear loudspeakers); it also
+  suppresses part of the user's voice while both talk (about 3 dB).
+* ``"nlms"``: our own, numpy only. A partitioned-block frequency-domain NLMS (PBFDAF,
+  overlap-save, constrained gradient) on 10 ms blocks, 240 ms tail, in front of which sits a
+  bulk delay found by PHAT cross-correlation of mic and reference; two filters (background
+  adapts, foreground filters: the background is copied over only when it does better, which is
+  the double-talk guard that Speex's MDF also uses) plus a freeze of adaptation in frames where
+  the residual is far above what the echo path predicts (near-end speech). Purely linear: the
+  user's voice goes through untouched, residual echo stays where the room is non-linear.
+* ``"auto"`` (default): webrtc when ``pywebrtc_audio`` imports, else nlms.
+
+Alignment. The reference and the mic are two continuous streams on the same audio clock.
+Reference samples go into a ring with a write index; every mic frame takes the next
+`frame_len` reference samples from a read index. The echo of reference sample j reaches the
+canceller (output latency + air + input latency) after it was handed over, so the read index
+must stay just behind the write index: a servo drops reference samples when the smallest lead
+over the last second exceeds `target_lead_ms` (a reference that came too early is harmless, the
+delay estimator finds it; one that came late cannot be cancelled). Missing reference (player
+closed) reads as silence.
+
+Thread-safety: `reference()` may run on the output callback thread while `process()` runs on the
+input callback thread; they share only the ring, under a lock held for a copy.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import deque
+
+import numpy as np
+
+RATE = 16000
+BLOCK = 160                      # 10 ms: the unit both backends work in
+_FREEZE = 16.0                   # residual this many times the expected one = near-end talk
+
+
+def _db(power: float) -> float:
+    return 10.0 * math.log10(power + 1e-12)
+
+
+def _power(x: np.ndarray) -> float:
+    return float(np.mean(np.square(x, dtype=np.float64))) if len(x) else 0.0
+
+
+# ---- own canceller: partitioned-block frequency-domain NLMS ---------------------------------------
+class NlmsCanceller:
+    """Linear echo canceller on 16 kHz blocks of `block` samples (see the module doc).
+
+    `process_block(x, d)` takes the delay-compensated reference `x` and the mic `d` (same length,
+    `block`) and returns the error (mic minus echo estimate).
+    """
+
+    def __init__(self, block: int = BLOCK, tail_ms: int = 240, mu: float = 1.0,
+                 leak_db: float = -90.0) -> None:
+        self.B = block
+        self.P = max(1, -(-tail_ms * RATE // 1000 // block))
+        nb = block + 1
+        self.Wf = np.zeros((self.P, nb), np.complex128)     # foreground: produces the output
+        self.Wb = np.zeros((self.P, nb), np.complex128)     # background: adapts
+        self.X = np.zeros((self.P, nb), np.complex128)      # reference spectra, newest first
+        self.x_prev = np.zeros(block, np.float64)
+        self.pow = np.full(nb, 1e-6)
+        self.mu = mu
+        self.delta = 10 ** (leak_db / 10) * 2 * block        # regulariser (~ -90 dBFS input)
+        self.Sd = self.Sf = self.Sb = 1e-10                  # smoothed mic / fg / bg error energy
+        self.erle_lin = 1.0                                  # smoothed mic/fg-error ratio, echo-only
+        self.frozen = False                                  # near-end detected in the last block
+        self.echo_power = 0.0                                # foreground echo estimate of the last block
+
+    def reset(self) -> None:
+        self.Wf[:] = 0
+        self.Wb[:] = 0
+        self.erle_lin = 1.0
+        self.Sf = self.Sb = self.Sd
+
+    def process_block(self, x: np.ndarray, d: np.ndarray) -> np.ndarray:
+        B, P = self.B, self.P
+        x = x.astype(np.float64)
+        d = d.astype(np.float64)
+        Xk = np.fft.rfft(np.concatenate([self.x_prev, x]))
+        self.x_prev = x
+        self.X[1:] = self.X[:-1]
+        self.X[0] = Xk
+        yf = np.fft.irfft(np.sum(self.X * self.Wf, axis=0), 2 * B)[B:]
+        yb = np.fft.irfft(np.sum(self.X * self.Wb, axis=0), 2 * B)[B:]
+        ef, eb = d - yf, d - yb
+        pd, pf, pb, px = float(d @ d), float(ef @ ef), float(eb @ eb), float(x @ x)
+        self.echo_power = float(yf @ yf) / B
+
+        # double-talk guard: with the foreground converged, a residual far above what the echo
+        # path predicts means someone else is talking -> do not adapt on it.
+        far = px > B * 1e-8
+        converged = self.erle_lin > 4.0                        # > 6 dB
+        expected = pd / self.erle_lin
+        self.frozen = bool(far and converged and pf > _FREEZE * expected and pf > 1e-8 * B)
+
+        a = 0.6
+        self.Sd = a * self.Sd + (1 - a) * pd
+        self.Sf = a * self.Sf + (1 - a) * pf
+        self.Sb = a * self.Sb + (1 - a) * pb
+        if far and not self.frozen:
+            # per-bin NLMS normalisation: the reference energy in that bin over the whole tail
+            # (all partitions), smoothed a little; a loud onset is already in it, so no blow-up
+            span = np.sum(self.X.real ** 2 + self.X.imag ** 2, axis=0)
+            self.pow = np.maximum(span, 0.7 * self.pow + 0.3 * span)
+            E = np.fft.rfft(np.concatenate([np.zeros(B), eb]))
+            G = np.conj(self.X) * (E * (self.mu / (self.pow + self.delta)))
+            g = np.fft.irfft(G, 2 * B, axis=1)
+            g[:, B:] = 0.0                                      # constrain: linear, not circular
+            self.Wb += np.fft.rfft(g, axis=1)
+            # two-path: adopt the background when it is clearly better; undo a derailed one
+            if self.Sb < 0.75 * self.Sf and pb < pd:
+                self.Wf[:] = self.Wb
+                ef, pf = eb, pb
+            elif self.Sb > 8.0 * self.Sf:
+                self.Wb[:] = self.Wf
+                self.Sb = self.Sf
+            if pd > 1e-7 * B and not self.frozen:
+                r = min(pd / max(pf, 1e-12), 1e4)
+                self.erle_lin = 0.97 * self.erle_lin + 0.03 * r
+        return ef.astype(np.float32)
+
+
+# ---- delay estimate ---------------------------------------------------------------------------------
+class DelayEstimator:
+    """Bulk echo delay by PHAT-weighted cross-correlation of reference and mic histories.
+
+    Looks at the last `window_s` seconds every `every_s`; an estimate counts when the peak stands
+    out (`min_ratio` times the mean absolute correlation) and two estimates in a row agree.
+    """
+
+    def __init__(self, max_delay_ms: int = 500, window_s: float = 1.5, every_s: float = 0.25,
+                 min_ratio: float = 8.0) -> None:
+        self.max_lag = max_delay_ms * RATE // 1000
+        self.n = int(window_s * RATE)
+        self.every = int(every_s * RATE)
+        self.min_ratio = min_ratio
+        self.ref = np.zeros(self.n + self.max_lag, np.float32)
+        self.mic = np.zeros(self.n, np.float32)
+        self._since = 0
+        self._last: int | None = None
+        self.delay: int | None = None          # samples, once confident
+        self.confidence = 0.0
+
+    def push(self, ref: np.ndarray, mic: np.ndarray) -> int | None:
+        k = len(mic)
+        self.ref = np.concatenate([self.ref[k:], ref])
+        self.mic = np.concatenate([self.mic[k:], mic])
+        self._since += k
+        if self._since >= self.every:
+            self._since = 0
+            self._estimate()
+        return self.delay
+
+    def _estimate(self) -> None:
+        if _power(self.ref[-self.n:]) < 1e-7 or _power(self.mic) < 1e-9:
+            return
+        m = len(self.ref) + self.n
+        nfft = 1 << (m - 1).bit_length()
+        R = np.fft.rfft(self.ref, nfft)
+        M = np.fft.rfft(self.mic, nfft)
+        C = M * np.conj(R)
+        C /= np.abs(C) + 1e-9
+        cc = np.fft.irfft(C, nfft)
+        # cc[t] = sum_i mic[i] ref[i - t]; mic's window ends where ref's does and ref reaches
+        # max_lag further back, so an echo `lag` samples late peaks at t = lag - max_lag (mod nfft)
+        seg = cc[(np.arange(self.max_lag + 1) - self.max_lag) % nfft]       # seg[lag]
+        peak = int(np.argmax(seg))
+        self.confidence = float(seg[peak] / (np.mean(np.abs(seg)) + 1e-12))
+        if self.confidence < self.min_ratio:
+            return
+        if self._last is not None and abs(peak - self._last) <= 16:
+            self.delay = peak
+        self._last = peak
+
+
+# ---- the canceller the assistant uses ---------------------------------------------------------------
+class EchoCanceller:
+    """Cleans 16 kHz mic frames of what the assistant itself is playing (see the module doc)."""
+
+    def __init__(self, rate: int = RATE, frame_len: int = 480, backend: str = "auto",
+                 tail_ms: int = 240, target_lead_ms: float = 5.0, ring_s: float = 4.0) -> None:
+        if rate != RATE:
+            raise ValueError(f"EchoCanceller works at {RATE} Hz (the mic pipeline's rate), not {rate}")
+        if frame_len % BLOCK:
+            raise ValueError(f"frame_len must be a multiple of {BLOCK} samples (10 ms), not {frame_len}")
+        self.rate = rate
+        self.frame_len = frame_len
+        self.backend = _pick_backend(backend)
+        self._lock = threading.Lock()
+        self._ring = np.zeros(int(ring_s * RATE), np.float32)
+        self._w = 0                      # absolute index of the next reference sample
+        self._r = 0                      # absolute index of the reference for the next mic frame
+        self._started = False
+        self._resamplers: dict[int, object] = {}
+        self._leads: deque[int] = deque(maxlen=max(1, RATE // frame_len))   # ~1 s of frames
+        self.target_lead = int(target_lead_ms * RATE / 1000)
+        self.dropped = 0                 # reference samples dropped by the servo
+        self.missing = 0                 # reference samples read before they arrived
+        # stats
+        self.frames = 0
+        self.far_active = False          # this frame had something playing
+        self._mic_e = 0.0
+        self._out_e = 0.0
+        self.frame_erle_db = 0.0         # mic/out energy ratio of the last frame
+        if self.backend == "webrtc":
+            from pywebrtc_audio import EchoCanceller as Aec3
+
+            self._aec = Aec3(sample_rate=RATE)
+        else:
+            self._nlms = NlmsCanceller(BLOCK, tail_ms)
+            self._delay = DelayEstimator()
+            self.bulk_delay = 0
+            self._hist = np.zeros(self._delay.max_lag + frame_len + BLOCK, np.float32)
+
+    # -- reference side (output thread) --
+    def reference(self, block: np.ndarray, rate: int) -> None:
+        """What is being handed to the speaker now (mono float, any rate). Call for every output
+        block, silence included, so the reference stays a continuous stream."""
+        x = np.asarray(block, dtype=np.float32).reshape(-1)
+        if rate != RATE:
+            rs = self._resamplers.get(rate)
+            if rs is None:
+                import soxr
+
+                rs = self._resamplers[rate] = soxr.ResampleStream(rate, RATE, 1, dtype="float32")
+            x = rs.resample_chunk(x)
+        n = len(x)
+        if n == 0:
+            return
+        with self._lock:
+            if self._w < self._r:                       # writer had stalled: resume aligned to now
+                self._w = self._r
+            size = len(self._ring)
+            if n > size:
+                x, n = x[-size:], size
+            i = self._w % size
+            k = min(n, size - i)
+            self._ring[i:i + k] = x[:k]
+            self._ring[: n - k] = x[k:]
+            self._w += n
+
+    def _take(self, n: int) -> np.ndarray:
+        with self._lock:
+            if not self._started:
+                if self._w == 0:                        # nothing played yet
+                    return np.zeros(n, np.float32)
+                self._started = True
+                self._r = max(self._r, self._w - n)
+            lead = self._w - self._r
+            self._leads.append(lead)
+            size = len(self._ring)
+            if lead > size // 2:                        # mic stalled: jump to now
+                self.dropped += lead - self.target_lead
+                self._r = self._w - self.target_lead
+            elif len(self._leads) == self._leads.maxlen:
+                floor = min(self._leads)
+                if floor > self.target_lead + BLOCK:     # reference comes earlier than needed
+                    self._r += floor - self.target_lead
+                    self.dropped += floor - self.target_lead
+                    self._leads.clear()
+            out = np.zeros(n, np.float32)
+            avail = max(0, min(n, self._w - self._r))
+            if avail:
+                i = self._r % size
+                k = min(avail, size - i)
+                out[:k] = self._ring[i:i + k]
+                out[k:avail] = self._ring[: avail - k]
+            self.missing += n - avail
+            self._r += n
+            return out
+
+    # -- mic side (input thread) --
+    def process(self, mic_frame: np.ndarray) -> np.ndarray:
+        """One mic frame (`frame_len` float32 samples at 16 kHz) -> the same frame without the echo."""
+        d = np.asarray(mic_frame, dtype=np.float32).reshape(-1)
+        if len(d) != self.frame_len:
+            raise ValueError(f"expected {self.frame_len} samples, got {len(d)}")
+        x = self._take(self.frame_len)
+        return self.process_aligned(d, x)
+
+    def process_aligned(self, d: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """Cancel with an explicit reference `x` of the same length (tests, offline use)."""
+        self.far_active = _power(x) > 1e-8
+        if self.backend == "webrtc":
+            out = self._aec.process(np.ascontiguousarray(d, np.float32), np.ascontiguousarray(x, np.float32))
+        else:
+            out = self._nlms_frame(d, x)
+        pm, po = _power(d), _power(out)
+        self.frame_erle_db = _db(pm) - _db(po)
+        if self.far_active and pm > 1e-8 and not self.near_end:
+            a = 0.98
+            self._mic_e = a * self._mic_e + (1 - a) * pm
+            self._out_e = a * self._out_e + (1 - a) * po
+        self.frames += 1
+        return out
+
+    def _nlms_frame(self, d: np.ndarray, x: np.ndarray) -> np.ndarray:
+        n = len(d)
+        self._hist = np.concatenate([self._hist[n:], x])
+        est = self._delay.push(x, d)
+        if est is not None:
+            lo, hi = self.bulk_delay, self.bulk_delay + self._nlms.P * BLOCK - 80 * RATE // 1000
+            if not lo <= est <= hi:                     # echo outside the filter's window: move it
+                self.bulk_delay = max(0, est - 20 * RATE // 1000)
+                self._nlms.reset()
+        L = len(self._hist)
+        xd = self._hist[L - n - self.bulk_delay: L - self.bulk_delay]
+        out = np.empty(n, np.float32)
+        for i in range(0, n, BLOCK):
+            out[i:i + BLOCK] = self._nlms.process_block(xd[i:i + BLOCK], d[i:i + BLOCK])
+        return out
+
+    # -- stats --
+    @property
+    def near_end(self) -> bool:
+        """The NLMS double-talk guard saw someone else talking in the last frame (nlms only)."""
+        return self.backend == "nlms" and self._nlms.frozen
+
+    @property
+    def echo_return_loss_enhancement_db(self) -> float:
+        """Smoothed mic-to-output energy ratio over frames with playback and no near-end talk."""
+        if self._out_e <= 0:
+            return 0.0
+        return _db(self._mic_e) - _db(self._out_e)
+
+    erle_db = echo_return_loss_enhancement_db
+
+    @property
+    def delay_ms(self) -> float | None:
+        """Estimated echo delay behind the aligned reference (nlms; None for webrtc/unknown)."""
+        if self.backend != "nlms" or self._delay.delay is None:
+            return None
+        return self._delay.delay * 1000 / RATE
+
+    def stats(self) -> dict:
+        return {"backend": self.backend, "erle_db": round(self.erle_db, 1), "frames": self.frames,
+                "delay_ms": self.delay_ms, "ref_dropped": self.dropped, "ref_missing": self.missing}
+
+
+def _pick_backend(name: str) -> str:
+    if name not in ("auto", "webrtc", "nlms"):
+        raise ValueError(f"echo canceller backend must be auto, webrtc or nlms, not {name!r}")
+    if name == "nlms":
+        return name
+    try:
+        import pywebrtc_audio  # noqa: F401
+    except ImportError:
+        if name == "webrtc":
+            raise ImportError("backend 'webrtc' needs the pywebrtc-audio package: pip install pywebrtc-audio") from None
+        return "nlms"
+    return "webrtc"
+
+
+# ---- half-duplex gate ----------------------------------------------------------------------------
+class SpeechGate:
+    """Is this mic frame, taken while the assistant speaks, the user (barge-in) or our own echo?
+
+    While something plays, the canceller removes about `erle` dB of the echo; a frame that is
+    only echo therefore loses about that much between mic and output. The user's voice is not
+    in the reference and passes through, so a frame with the user in it loses much less. The
+    gate learns the typical loss on frames it rejects (a slow running average of the per-frame
+    mic/out ratio) and calls a frame the user's when
+
+        out_db > noise_db + floor_db            (something above the room's noise), and
+        out_db > mic_db - erle_db + threshold_db (above the predicted residual echo by a margin)
+
+    When nothing plays every frame above the noise floor is the user's. Feed frames in order.
+    """
+
+    def __init__(self, threshold_db: float = 10.0, floor_db: float = 12.0, min_erle_db: float = 6.0,
+                 max_erle_db: float = 40.0) -> None:
+        self.threshold_db = threshold_db
+        self.floor_db = floor_db
+        self.min_erle_db = min_erle_db
+        self.max_erle_db = max_erle_db
+        self.erle_db = min_erle_db + threshold_db    # learnt; starts cautious
+        self.noise_db = -70.0
+        self._recent: deque[float] = deque(maxlen=100)   # 3 s of 30 ms output levels
+
+    def is_user(self, mic: np.ndarray, clean: np.ndarray, speaking: bool) -> bool:
+        mic_db, out_db = _db(_power(mic)), _db(_power(clean))
+        self._recent.append(out_db)
+        self.noise_db = max(-90.0, float(np.percentile(self._recent, 10))) if len(self._recent) >= 10 else self.noise_db
+        loud = out_db > self.noise_db + self.floor_db
+        if not speaking:
+            return loud
+        user = loud and out_db > mic_db - self.erle_db + self.threshold_db
+        if not user and mic_db > self.noise_db + self.floor_db:
+            loss = min(max(mic_db - out_db, self.min_erle_db), self.max_erle_db)
+            self.erle_db += 0.05 * (loss - self.erle_db)
+        return user

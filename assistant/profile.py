@@ -1,0 +1,109 @@
+"""The latency profile: an observer that turns stage events into per-turn numbers and a chart.
+
+Stages only stamp events (assistant.events); every number here is derived from them.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+from pathlib import Path
+
+from assistant.events import EventLog
+
+# Lanes of the timeline chart: (label, start event, end event).
+LANES = [
+    ("user speech", "speech_start", "speech_end"),
+    ("endpointing", "speech_end", "endpoint"),
+    ("ASR", "asr_start", "asr_done"),
+    ("LLM", "llm_start", "llm_done"),
+    ("first chunk TTS", "first_sentence_ready", "tts_first_audio"),
+    ("playback", "playback_start", "turn_end"),
+]
+
+
+def _ms(a: int | None, b: int | None) -> float | None:
+    return None if a is None or b is None else round((b - a) / 1e6, 1)
+
+
+def turn_metrics(events: EventLog, turn: int) -> dict:
+    t = {e.name: e for e in reversed(events.events) if e.turn == turn}  # first occurrence wins
+    ns = {k: v.t_ns for k, v in t.items()}
+    chunks = [e.data for e in events.events if e.turn == turn and e.name == "tts_chunk"]
+    synth = sum(c["synth_s"] for c in chunks)
+    audio = sum(c["audio_s"] for c in chunks)
+    tokens = t["llm_done"].data.get("tokens", 0) if "llm_done" in t else 0
+    gen_s = _ms(ns.get("llm_first_token"), ns.get("llm_done"))
+    return {
+        "turn": turn,
+        "heard": t["asr_done"].data.get("text", "") if "asr_done" in t else "",
+        "ttfa_ms": _ms(ns.get("speech_end"), ns.get("playback_start")),
+        "endpoint_ms": _ms(ns.get("speech_end"), ns.get("endpoint")),
+        "asr_ms": _ms(ns.get("asr_start"), ns.get("asr_done")),
+        "llm_ttft_ms": _ms(ns.get("llm_start"), ns.get("llm_first_token")),
+        "first_chunk_ms": _ms(ns.get("llm_start"), ns.get("first_sentence_ready")),
+        "tts_first_ms": _ms(ns.get("first_sentence_ready"), ns.get("tts_first_audio")),
+        "tts_rtf": round(synth / audio, 3) if audio else None,
+        "llm_tokens_per_s": round(tokens / (gen_s / 1000), 1) if tokens > 1 and gen_s else None,
+        "reply_audio_s": round(audio, 2),
+        "first_chunk": t["first_sentence_ready"].data.get("text", "") if "first_sentence_ready" in t else "",
+    }
+
+
+def summary(rows: list[dict], peak_rss_mb: float, budget: dict) -> dict:
+    ttfa = [r["ttfa_ms"] for r in rows if r["ttfa_ms"] is not None]
+    return {"turns": rows, "median_ttfa_ms": statistics.median(ttfa) if ttfa else None,
+            "peak_rss_mb": round(peak_rss_mb, 1), "budget_mb": budget["budget_mb"],
+            "parts_mb": budget["parts_mb"]}
+
+
+def table(report: dict) -> str:
+    cols = [("turn", "turn", 4), ("ttfa_ms", "TTFA ms", 8), ("endpoint_ms", "endpt", 6), ("asr_ms", "ASR", 6),
+            ("llm_ttft_ms", "LLM 1st", 8), ("first_chunk_ms", "chunk", 6), ("tts_first_ms", "TTS 1st", 8),
+            ("tts_rtf", "TTS RTF", 8), ("llm_tokens_per_s", "tok/s", 6)]
+    head = " ".join(f"{label:>{w}}" for _, label, w in cols) + "  heard"
+    lines = [head, "-" * len(head)]
+    for r in report["turns"]:
+        cells = " ".join(f"{'-' if r[k] is None else r[k]:>{w}}" for k, _, w in cols)
+        lines.append(f"{cells}  {r['heard'][:40]}")
+    parts = ", ".join(f"{k} {v:.0f}" for k, v in report["parts_mb"].items())
+    lines.append(f"median TTFA {report['median_ttfa_ms']} ms; peak RSS {report['peak_rss_mb']:.0f} MB of "
+                 f"{report['budget_mb']} MB budget ({parts})")
+    return "\n".join(lines)
+
+
+def write_json(path: Path, report: dict) -> None:
+    Path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", "utf-8")
+
+
+def chart(path: Path, events: EventLog, turns: list[int]) -> None:
+    """One row of lanes per turn, time relative to the end of the user's speech."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(turns), 1, figsize=(11, 1.0 + 1.6 * len(turns)), squeeze=False)
+    colors = ["#9ecae1", "#bdbdbd", "#fdae6b", "#a1d99b", "#bcbddc", "#fc9272"]
+    for ax, turn in zip(axes[:, 0], turns):
+        t = {e.name: e.t_ns for e in reversed(events.events) if e.turn == turn}
+        zero = t.get("speech_end")
+        if zero is None:
+            continue
+        for i, (label, a, b) in enumerate(LANES):
+            if a in t and b in t:
+                start, width = (t[a] - zero) / 1e6, (t[b] - t[a]) / 1e6
+                ax.barh(i, width, left=start, color=colors[i], edgecolor="black", linewidth=0.4)
+                ax.text(start + width + 15, i, f"{width:.0f} ms", va="center", fontsize=7)
+        if "playback_start" in t:
+            ttfa = (t["playback_start"] - zero) / 1e6
+            ax.axvline(ttfa, color="red", linestyle="--", linewidth=1)
+            ax.text(ttfa, len(LANES) - 0.4, f" TTFA {ttfa:.0f} ms", color="red", fontsize=8)
+        ax.axvline(0, color="black", linewidth=0.8)
+        ax.set_yticks(range(len(LANES)), [lane[0] for lane in LANES], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_title(f"turn {turn}", fontsize=9, loc="left")
+        ax.grid(axis="x", alpha=0.3)
+    axes[-1, 0].set_xlabel("ms from the end of the user's speech")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

@@ -1,0 +1,127 @@
+"""URLs, e-mail addresses, file names, paths, @handles and #hashtags as they are dictated."""
+from __future__ import annotations
+
+import regex
+
+_TLDS = ('com|org|net|gov|edu|io|ai|co|uk|de|fr|dev|app|me|info|ly|us|ca|tv|xyz|biz|eu|'
+         'au|in|jp|nl|ch|se|no|es|it|ru|cn|tech|site|online|store|blog|cloud|gg|so|sh')
+_URL = regex.compile(
+    r'(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>"“”]+'
+    r'|\b(?:[a-z0-9][a-z0-9-]*\.)+(?:' + _TLDS + r')\b(?::\d+)?(?:/[^\s<>"“”]*)?',
+    regex.I)
+_LOCALHOST = regex.compile(r'\blocalhost(?::\d+)?(?:/[^\s<>"“”]*)?', regex.I)
+_EMAIL = regex.compile(r'\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b')
+_FILE = regex.compile(
+    r'\b([\w-]+(?:\.[\w-]+)*)\.(txt|json|py|md|csv|pdf|png|jpe?g|gif|html?|js|ts|css|yaml|yml|toml|'
+    r'xml|zip|exe|sh|docx?|xlsx?|pptx?|mp3|mp4|wav|log|ini|cfg|rs|go|java|cpp|c|h|rb|sql)\b', regex.I)
+_WINPATH = regex.compile(r'\b([A-Za-z]):\\([^\s"“”]*)')
+_UNIXPATH = regex.compile(r'(?<![\w/])(~?(?:/[\w.-]+){2,}/?)')
+_HANDLE = regex.compile(r'(?<![\w@])@([A-Za-z_]\w*)')
+_HASHTAG = regex.compile(r'(?<![\w#&])#([A-Za-z]\w*)')
+_CAMEL = regex.compile(r'(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])')
+_TRAIL = '.,;:!?)\'"'
+_EXT_WORDS = {'jpg': 'JPEG', 'jpeg': 'JPEG', 'htm': 'HTML', 'txt': 'text', 'md': 'markdown',
+              'py': 'P.Y.', 'yml': 'YAML', 'yaml': 'YAML', 'json': 'JSON', 'toml': 'TOML',
+              'gif': 'GIF', 'zip': 'zip', 'log': 'log', 'doc': 'doc', 'docx': 'doc X', 'go': 'go',
+              'java': 'java', 'c': 'C', 'h': 'H', 'sh': 'S.H.', 'rs': 'R.S.'}
+
+
+def split_camel(word: str) -> str:
+    return _CAMEL.sub(' ', word)
+
+
+def _words(part: str) -> str:
+    # Separators inside a name are dictated; letters and digits stay words.
+    out = []
+    for piece in regex.split(r'([._\-+~=&?])', part):
+        if piece == '.':
+            out.append('dot')
+        elif piece == '_':
+            out.append('underscore')
+        elif piece == '-':
+            out.append('dash')
+        elif piece in ('+', '~', '=', '&', '?'):
+            out.append({'+': 'plus', '~': 'tilde', '=': 'equals', '&': 'and', '?': 'question mark'}[piece])
+        elif piece:
+            out.append(piece)
+    return ' '.join(out)
+
+
+def _domain(host: str) -> str:
+    parts = []
+    for p in host.split('.'):
+        if p.lower() == 'www':
+            parts.append('W.W.W.')
+        else:
+            parts.append(' dash '.join(p.split('-')))
+    return ' dot '.join(parts)
+
+
+def _split_trailing(s: str) -> tuple[str, str]:
+    core = s.rstrip(_TRAIL)
+    # keep a closing paren that belongs to the URL
+    if s[len(core):].startswith(')') and core.count('(') > core.count(')'):
+        core += ')'
+    return core, s[len(core):]
+
+
+def _url(m: regex.Match) -> str:
+    url, tail = _split_trailing(m.group(0))
+    body = regex.sub(r'^(?:https?|ftp)://', '', url, flags=regex.I)
+    body = regex.split(r'[?#]', body, maxsplit=1)[0]
+    host, _, path = body.partition('/')
+    port = ''
+    if ':' in host:
+        host, port = host.split(':', 1)
+    spoken = _domain(host)
+    if port.isdigit():
+        spoken += f' colon {port}'
+    for seg in path.split('/'):
+        if seg:
+            spoken += ' slash ' + _words(seg)
+    return f' {spoken} {tail}'
+
+
+def _email(m: regex.Match) -> str:
+    user, _, host = m.group(0).partition('@')
+    return f' {_words(user)} at {_domain(host)} '
+
+
+def _file(m: regex.Match) -> str:
+    ext = m.group(2)
+    spoken_ext = _EXT_WORDS.get(ext.lower(), '.'.join(ext.upper()) + '.' if len(ext) <= 4 else ext)
+    return f'{_words(m.group(1))} dot {spoken_ext}'
+
+
+def _winpath(m: regex.Match) -> str:
+    rest, tail = _split_trailing(m.group(2))
+    parts = [_FILE.sub(_file, p) for p in rest.split('\\') if p]
+    return f' {m.group(1).upper()} colon backslash ' + ' backslash '.join(parts) + f' {tail}'
+
+
+def _unixpath(m: regex.Match) -> str:
+    path = m.group(1)
+    parts = [_FILE.sub(_file, p) for p in path.split('/')]
+    spoken = ' slash '.join(parts).strip()
+    if path.startswith('~'):
+        spoken = spoken.replace('~', 'home', 1)
+    return f' {spoken} '
+
+
+def expand_web(text: str) -> str:
+    if '@' in text:
+        text = _EMAIL.sub(_email, text)
+    if '.' in text or '://' in text or 'localhost' in text.lower():
+        text = _URL.sub(_url, text)
+        text = _LOCALHOST.sub(_url, text)
+    if '\\' in text:
+        text = _WINPATH.sub(_winpath, text)
+    if '/' in text:
+        text = _UNIXPATH.sub(_unixpath, text)
+    if '.' in text:
+        text = _FILE.sub(_file, text)
+    if '@' in text:
+        text = _HANDLE.sub(lambda m: f' at {split_camel(m.group(1))} ', text)
+    if '#' in text:
+        text = _HASHTAG.sub(lambda m: f' hashtag {split_camel(m.group(1))} ', text)
+    return text
