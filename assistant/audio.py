@@ -82,20 +82,37 @@ def _open(kind: str, factory: Callable, device: str):
 
 
 class Player:
-    """Plays queued chunks gaplessly, in order, through one output stream kept open."""
+    """Plays queued chunks gaplessly, in order, through one output stream kept open.
+
+    `on_start(tag)` runs when a chunk's first sample is handed to the device; `on_block(block, rate)`
+    sees every block handed over, silence included (the echo canceller's reference).
+    """
 
     def __init__(self, rate: int = 24000, device: str = "",
-                 on_start: Callable[[int], None] | None = None) -> None:
+                 on_start: Callable[[object], None] | None = None,
+                 on_block: Callable[[np.ndarray, int], None] | None = None) -> None:
         self.rate = rate
-        self._q: queue.Queue[tuple[int, np.ndarray]] = queue.Queue()
+        self._q: queue.Queue[tuple[object, np.ndarray]] = queue.Queue()
         self._cur: np.ndarray | None = None
         self._pos = 0
         self._flush = False
         self._idle = threading.Event()
         self._idle.set()
         self._on_start = on_start or (lambda tag: None)
+        self._on_block = on_block
+        sd = sounddevice()
+        dev = _device(device)
+        self.device_rate = rate
+        try:
+            sd.check_output_settings(device=dev, samplerate=rate, channels=1, dtype="float32")
+        except (sd.PortAudioError, ValueError):
+            # The device cannot take 24 kHz: open it at its own rate and resample each chunk.
+            try:
+                self.device_rate = int(sd.query_devices(dev, "output")["default_samplerate"])
+            except (sd.PortAudioError, ValueError):
+                pass  # _open below says what is wrong
         self.stream = _open("speaker", lambda sd: sd.OutputStream(
-            samplerate=rate, channels=1, dtype="float32", device=_device(device), callback=self._fill),
+            samplerate=self.device_rate, channels=1, dtype="float32", device=dev, callback=self._fill),
             device)
         self.stream.start()
 
@@ -118,12 +135,14 @@ class Player:
             filled += n
             self._pos += n
         out[filled:] = 0
+        if self._on_block is not None:
+            self._on_block(out[:, 0], self.device_rate)
         if self._cur is None and self._q.empty():
             self._idle.set()
 
-    def play(self, audio: np.ndarray, tag: int = 0) -> None:
+    def play(self, audio: np.ndarray, tag: object = 0) -> None:
         self._idle.clear()
-        self._q.put((tag, audio.astype(np.float32, copy=False)))
+        self._q.put((tag, resample(audio, self.rate, self.device_rate)))
 
     def stop(self) -> None:
         """Barge-in: drop everything queued; the device goes quiet within one callback block."""
@@ -146,9 +165,14 @@ class Player:
 
 
 class Microphone:
-    """Captures mono blocks at the device's rate and hands 16 kHz frames of `frame_len` to `on_frame`."""
+    """Captures mono blocks at the device's rate and hands 16 kHz frames of `frame_len` to `on_frame`.
 
-    def __init__(self, frame_len: int, on_frame: Callable[[np.ndarray], None], device: str = "") -> None:
+    With an echo canceller, each frame is cleaned of what the Player is playing before it is handed
+    over, on the capture thread, so mic and reference stay on the same audio clock.
+    """
+
+    def __init__(self, frame_len: int, on_frame: Callable[[np.ndarray, np.ndarray], None], device: str = "",
+                 echo=None) -> None:
         sd = sounddevice()
         dev = _device(device)
         try:
@@ -159,6 +183,7 @@ class Microphone:
                              "or use `assistant run --input question.wav`") from None
         self.frame_len = frame_len
         self._on_frame = on_frame
+        self._echo = echo
         self._pending = np.zeros(0, dtype=np.float32)
         self._resampler = None
         if rate != ASR_RATE:
@@ -176,7 +201,8 @@ class Microphone:
         self._pending = np.concatenate([self._pending, block])
         while len(self._pending) >= self.frame_len:
             frame, self._pending = self._pending[:self.frame_len], self._pending[self.frame_len:]
-            self._on_frame(frame)
+            clean = self._echo.process(frame) if self._echo is not None else frame
+            self._on_frame(frame, clean)
 
     def close(self) -> None:
         self.stream.stop()

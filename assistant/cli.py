@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--input-device", help="microphone name or index")
     sp.add_argument("--output-device", help="speaker name or index")
     sp.add_argument("--profile", action="store_true", help="print where each turn's time went at the end")
+    sp.add_argument("--ptt", nargs="?", const="toggle", choices=["toggle", "hold"],
+                    help="push-to-talk with Space or Enter (toggle: press to start and to stop; hold)")
     voice_flags(sp)
 
     sp = sub.add_parser("profile", help="measure each turn's latency (spoken WAVs or live turns)")
@@ -133,6 +135,8 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         if args.input and not args.output:
             raise InputError("--input needs --output OUT.wav for the replies")
+        if args.input and args.ptt:
+            raise InputError("--ptt is for the microphone; it cannot be used with --input")
         if args.output and not args.input:
             raise InputError("--output needs --input IN.wav (live replies go to the speaker)")
         events = EventLog()
@@ -143,7 +147,7 @@ def dispatch(args: argparse.Namespace) -> int:
                 modes.run_file(cfg, store, events, args.input, args.output)
                 print(f"wrote {args.output}")
             else:
-                modes.run_live(cfg, store, events)
+                modes.run_live(cfg, store, events, args.ptt)
         finally:
             if args.profile:
                 _print_profile(events, cfg)

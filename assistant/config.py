@@ -71,6 +71,10 @@ class AudioConfig:
     input_device: str = ""
     output_device: str = ""
     reply_gap_ms: int = 600
+    echo_cancel: str = "auto"
+    barge_in: bool = True
+    barge_in_ms: int = 150
+    gate_threshold_db: float = 10.0
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,9 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "vad.min_utterance_ms": _range(0, 5000),
     "vad.max_utterance_s": _range(1.0, 120.0),
     "audio.reply_gap_ms": _range(0, 10000),
+    "audio.echo_cancel": _one_of("auto", "webrtc", "nlms", "off"),
+    "audio.barge_in_ms": _range(30, 2000),
+    "audio.gate_threshold_db": _range(0.0, 40.0),
     "runtime.memory_budget_mb": _range(64, 1 << 20),
     "runtime.first_chunk_min_words": _range(0, 50),
 }
@@ -171,25 +178,37 @@ def from_dict(raw: dict) -> Config:
     return Config(**parts)
 
 
-def load(path: str | Path | None = None) -> Config:
-    """Load `path`, or the packaged configs/default.toml. Names like 'pi' mean configs/pi.toml."""
-    try:
-        if path is None:
-            text = resources.files("assistant.configs").joinpath("default.toml").read_text("utf-8")
+def _read(path: str | Path | None) -> dict:
+    """The TOML at `path` (or a profile name from configs/), or the packaged default."""
+    packaged = resources.files("assistant.configs")
+    if path is None:
+        text, where = packaged.joinpath("default.toml").read_text("utf-8"), "default.toml"
+    else:
+        p = Path(path)
+        profile = packaged.joinpath(f"{p.name}.toml")
+        if not p.exists() and profile.is_file():
+            text, where = profile.read_text("utf-8"), f"{p.name}.toml"
         else:
-            p = Path(path)
-            if not p.exists() and not p.suffix:
-                packaged = resources.files("assistant.configs").joinpath(f"{p.name}.toml")
-                if packaged.is_file():
-                    return from_dict(tomllib.loads(packaged.read_text("utf-8")))
-            text = p.read_text("utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist",
-                          "pass a path to a .toml file, or a profile name from configs/") from None
+            try:
+                text, where = p.read_text("utf-8"), str(p)
+            except (FileNotFoundError, IsADirectoryError):
+                raise ConfigError(f"config file {path} does not exist",
+                                  "pass a path to a .toml file, or a profile name from configs/") from None
     try:
-        raw = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"config file {path or 'default.toml'} is not valid TOML: {e}") from None
+        raise ConfigError(f"config file {where} is not valid TOML: {e}") from None
+
+
+def load(path: str | Path | None = None) -> Config:
+    """configs/default.toml, with the file or profile at `path` laid over it key by key."""
+    raw = _read(None)
+    if path is not None:
+        for section, values in _read(path).items():
+            if isinstance(values, dict) and isinstance(raw.get(section), dict):
+                raw[section] = raw[section] | values
+            else:
+                raw[section] = values
     return from_dict(raw)
 
 

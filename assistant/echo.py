@@ -7,7 +7,7 @@
     ec.echo_return_loss_enhancement_db
 
     gate = SpeechGate(threshold_db=10)
-    gate.is_user(mic_frame, clean, speaking=ec.far_active)   # barge-in or residual echo?
+    gate.is_user(mic_frame, clean, speaking=ec.playing)   # barge-in or residual echo?
 
 Two cancellers behind one interface (`backend=`):
 
@@ -28,10 +28,10 @@ Alignment. The reference and the mic are two continuous streams on the same audi
 Reference samples go into a ring with a write index; every mic frame takes the next
 `frame_len` reference samples from a read index. The echo of reference sample j reaches the
 canceller (output latency + air + input latency) after it was handed over, so the read index
-must stay just behind the write index: a servo drops reference samples when the smallest lead
-over the last second exceeds `target_lead_ms` (a reference that came too early is harmless, the
-delay estimator finds it; one that came late cannot be cancelled). Missing reference (player
-closed) reads as silence.
+must stay just behind the write index: a servo keeps the smallest slack (reference samples
+left after a frame) over the last second near `target_lead_ms` (a reference that comes early is
+harmless, the delay estimator and the filter absorb it; one that comes late cannot be
+cancelled). Missing reference (player closed) reads as silence.
 
 Thread-safety: `reference()` may run on the output callback thread while `process()` runs on the
 input callback thread; they share only the ring, under a lock held for a copy.
@@ -194,7 +194,7 @@ class EchoCanceller:
     """Cleans 16 kHz mic frames of what the assistant itself is playing (see the module doc)."""
 
     def __init__(self, rate: int = RATE, frame_len: int = 480, backend: str = "auto",
-                 tail_ms: int = 240, target_lead_ms: float = 5.0, ring_s: float = 4.0) -> None:
+                 tail_ms: int = 240, target_lead_ms: float = 10.0, ring_s: float = 4.0) -> None:
         if rate != RATE:
             raise ValueError(f"EchoCanceller works at {RATE} Hz (the mic pipeline's rate), not {rate}")
         if frame_len % BLOCK:
@@ -210,14 +210,19 @@ class EchoCanceller:
         self._resamplers: dict[int, object] = {}
         self._leads: deque[int] = deque(maxlen=max(1, RATE // frame_len))   # ~1 s of frames
         self.target_lead = int(target_lead_ms * RATE / 1000)
-        self.dropped = 0                 # reference samples dropped by the servo
+        self.stall = int(0.25 * RATE)
+        self.shifts = 0                  # servo corrections of the alignment
+        self.realigned = 0               # realignments after a stall
         self.missing = 0                 # reference samples read before they arrived
         # stats
         self.frames = 0
+        self.last_reference = np.zeros(frame_len, np.float32)
         self.far_active = False          # this frame had something playing
         self._mic_e = 0.0
         self._out_e = 0.0
         self.frame_erle_db = 0.0         # mic/out energy ratio of the last frame
+        self._since_far = 1 << 30        # frames since the reference last had sound
+        self._hold_frames = -(-500 * RATE // 1000 // frame_len)
         if self.backend == "webrtc":
             from pywebrtc_audio import EchoCanceller as Aec3
 
@@ -244,8 +249,8 @@ class EchoCanceller:
         if n == 0:
             return
         with self._lock:
-            if self._w < self._r:                       # writer had stalled: resume aligned to now
-                self._w = self._r
+            if self._r - self._w > self.stall:          # writer had stalled: resume aligned to now
+                self._w = self._r + self.target_lead
             size = len(self._ring)
             if n > size:
                 x, n = x[-size:], size
@@ -256,31 +261,44 @@ class EchoCanceller:
             self._w += n
 
     def _take(self, n: int) -> np.ndarray:
+        """The `n` reference samples aligned with the next mic frame.
+
+        slack = reference samples left over after this frame. It jitters with the callback block
+        sizes (~ +-10 ms); the servo looks at its minimum over a window of ~1 s and moves the
+        read index only when that leaves [0, target + 2 blocks]: forward when the reference comes
+        earlier than needed (less delay for the filter to cover), back when the mic overtook the
+        reference (an output underrun: those samples would otherwise be lost for good). Stalls
+        longer than `stall` (player stopped or started late) realign at once.
+        """
         with self._lock:
             if not self._started:
                 if self._w == 0:                        # nothing played yet
                     return np.zeros(n, np.float32)
                 self._started = True
-                self._r = max(self._r, self._w - n)
-            lead = self._w - self._r
-            self._leads.append(lead)
+                self._r = self._w - n - self.target_lead
+            slack = self._w - self._r - n
             size = len(self._ring)
-            if lead > size // 2:                        # mic stalled: jump to now
-                self.dropped += lead - self.target_lead
-                self._r = self._w - self.target_lead
-            elif len(self._leads) == self._leads.maxlen:
-                floor = min(self._leads)
-                if floor > self.target_lead + BLOCK:     # reference comes earlier than needed
-                    self._r += floor - self.target_lead
-                    self.dropped += floor - self.target_lead
+            if slack > size // 2 or slack < -self.stall:  # one side stalled: realign to now
+                self.realigned += 1
+                self._r = self._w - n - self.target_lead
+                slack = self.target_lead
+                self._leads.clear()
+            self._leads.append(slack)
+            if len(self._leads) == self._leads.maxlen:
+                lo = min(self._leads)
+                if lo < 0 or lo > self.target_lead + 2 * BLOCK:
+                    self._r += lo - self.target_lead
+                    self.shifts += 1
                     self._leads.clear()
             out = np.zeros(n, np.float32)
-            avail = max(0, min(n, self._w - self._r))
+            start = max(self._r, self._w - size)
+            avail = max(0, min(self._r + n, self._w) - start)
             if avail:
-                i = self._r % size
+                i = start % size
                 k = min(avail, size - i)
-                out[:k] = self._ring[i:i + k]
-                out[k:avail] = self._ring[: avail - k]
+                o = start - self._r
+                out[o:o + k] = self._ring[i:i + k]
+                out[o + k:o + avail] = self._ring[: avail - k]
             self.missing += n - avail
             self._r += n
             return out
@@ -292,11 +310,13 @@ class EchoCanceller:
         if len(d) != self.frame_len:
             raise ValueError(f"expected {self.frame_len} samples, got {len(d)}")
         x = self._take(self.frame_len)
+        self.last_reference = x          # the aligned reference this frame was cleaned with
         return self.process_aligned(d, x)
 
     def process_aligned(self, d: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Cancel with an explicit reference `x` of the same length (tests, offline use)."""
         self.far_active = _power(x) > 1e-8
+        self._since_far = 0 if self.far_active else self._since_far + 1
         if self.backend == "webrtc":
             out = self._aec.process(np.ascontiguousarray(d, np.float32), np.ascontiguousarray(x, np.float32))
         else:
@@ -328,6 +348,12 @@ class EchoCanceller:
 
     # -- stats --
     @property
+    def playing(self) -> bool:
+        """Something played within the last 0.5 s (echo delay + reverberation): the time when
+        mic frames may hold our own echo. Give this to SpeechGate.is_user(speaking=...)."""
+        return self._since_far < self._hold_frames
+
+    @property
     def near_end(self) -> bool:
         """The NLMS double-talk guard saw someone else talking in the last frame (nlms only)."""
         return self.backend == "nlms" and self._nlms.frozen
@@ -350,7 +376,8 @@ class EchoCanceller:
 
     def stats(self) -> dict:
         return {"backend": self.backend, "erle_db": round(self.erle_db, 1), "frames": self.frames,
-                "delay_ms": self.delay_ms, "ref_dropped": self.dropped, "ref_missing": self.missing}
+                "delay_ms": self.delay_ms, "ref_missing": self.missing,
+                "servo_shifts": self.shifts, "realigned": self.realigned}
 
 
 def _pick_backend(name: str) -> str:

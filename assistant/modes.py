@@ -61,18 +61,42 @@ def run_file(cfg: Config, store: ModelStore, events: EventLog, in_path: Path, ou
     return turns
 
 
-def run_live(cfg: Config, store: ModelStore, events: EventLog) -> None:
-    """Hands-free: listen, answer out loud, listen again."""
-    models = load_models(cfg, store, events, _budget(cfg))
-    sink = SpeakerSink(events, cfg.audio.output_device)
-    loop = VoiceLoop(Pipeline(models, events), sink, events, cfg.vad)
+def _echo_and_gate(cfg: Config):
+    """The echo canceller and gate that keep the assistant from answering its own voice."""
+    if cfg.audio.echo_cancel == "off":
+        return None, None
+    from assistant.echo import EchoCanceller, SpeechGate
 
-    async def main() -> None:
-        _say("listening… (Ctrl+C to quit)")
-        await loop.run(mic_frames(cfg.vad, cfg.audio.input_device))
+    frame_len = ASR_RATE * cfg.vad.frame_ms // 1000
+    return (EchoCanceller(ASR_RATE, frame_len, backend=cfg.audio.echo_cancel),
+            SpeechGate(threshold_db=cfg.audio.gate_threshold_db))
+
+
+def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | None = None) -> None:
+    """Hands-free (or push-to-talk): listen, answer out loud, listen again; speak over it to interrupt."""
+    models = load_models(cfg, store, events, _budget(cfg))
+    echo, gate = _echo_and_gate(cfg)
+    sink = SpeakerSink(events, cfg.audio.output_device, echo)
+
+    async def main(ptt=None) -> None:
+        loop = VoiceLoop(Pipeline(models, events), sink, events, cfg.vad, cfg.audio, ptt=ptt)
+        if ptt is None:
+            _say("listening… speak any time (Ctrl+C to quit)")
+        else:
+            _say(f"push-to-talk ({ptt.mode}): {'press Space or Enter, press again to stop' if ptt.mode == 'toggle' else 'hold Space or Enter while you speak'} (Ctrl+C to quit)")
+        await loop.run(mic_frames(cfg.vad, cfg.audio, echo, gate))
 
     try:
-        asyncio.run(main())
+        if ptt_mode is None:
+            asyncio.run(main())
+        else:
+            from assistant.ptt import PushToTalk, PushToTalkError
+
+            try:
+                with PushToTalk(ptt_mode) as ptt:
+                    asyncio.run(main(ptt))
+            except PushToTalkError as e:
+                raise InputError(str(e), "run it in a terminal, or use hands-free `assistant run`") from None
     finally:
         sink.close()
 
@@ -87,15 +111,16 @@ def profile(cfg: Config, store: ModelStore, inputs: list[Path] | None, turns: in
     budget = _budget(cfg)
     with PeakSampler() as peak:
         models = load_models(cfg, store, events, budget)
+        echo, gate = _echo_and_gate(cfg) if not inputs else (None, None)  # files carry no echo
         try:
-            sink = SpeakerSink(events, cfg.audio.output_device)
+            sink = SpeakerSink(events, cfg.audio.output_device, echo)
         except AudioError:
             if not inputs:
                 raise
             sink = WavSink(events, 0)  # no speaker: time the hand-over to the output writer instead
-        loop = VoiceLoop(Pipeline(models, events), sink, events, cfg.vad)
+        loop = VoiceLoop(Pipeline(models, events), sink, events, cfg.vad, cfg.audio)
         frames = (paced_file_frames(inputs, cfg.vad, lambda: loop.busy) if inputs
-                  else mic_frames(cfg.vad, cfg.audio.input_device))
+                  else mic_frames(cfg.vad, cfg.audio, echo, gate))
         try:
             asyncio.run(loop.run(frames, max_turns=turns))
         finally:

@@ -39,6 +39,7 @@ class Sink(Protocol):
     async def play(self, chunk: AudioChunk) -> None: ...
     async def end_turn(self, turn: int) -> None: ...
     def stop(self) -> None: ...
+    def played(self, turn: int) -> set[int] | None: ...  # chunk indices heard; None: all handed over
 
 
 @dataclass
@@ -141,7 +142,7 @@ class Pipeline:
         first_cut, first_audio = threading.Event(), threading.Event()
         tokens: asyncio.Queue[str | None] = asyncio.Queue(TOKEN_QUEUE)
         sentences: asyncio.Queue[Sentence | None] = asyncio.Queue(SENTENCE_QUEUE)
-        spoken: list[str] = []
+        spoken: list[tuple[int, str]] = []
         messages = self.conversation.messages(user_text)
         tasks = [
             asyncio.create_task(self._generate(turn, messages, tokens, cancel, first_cut, first_audio)),
@@ -157,7 +158,9 @@ class Pipeline:
             first_audio.set()
             for t in tasks:
                 t.cancel()
-        text = " ".join(spoken).strip()
+        # After a barge-in the history keeps only what the user actually heard.
+        played = sink.played(turn)
+        text = " ".join(t for i, t in spoken if played is None or i in played).strip()
         self.conversation.add(user_text, text)
         self.events.stamp(turn, "turn_end", cancelled=gen != self.generation)
         return text
@@ -209,7 +212,7 @@ class Pipeline:
         await out.put(None)
 
     async def _speak(self, turn: int, gen: int, sentences: asyncio.Queue, sink: Sink,
-                     spoken: list[str], first_audio: threading.Event) -> None:
+                     spoken: list[tuple[int, str]], first_audio: threading.Event) -> None:
         pause = np.zeros(int(self.cfg.tts.sentence_pause_ms * 24), dtype=np.float32)
         first = True
         while (s := await sentences.get()) is not None:
@@ -228,7 +231,7 @@ class Pipeline:
             if first:
                 self.events.stamp(turn, "tts_first_audio")
                 first = False
-            spoken.append(s.text)
+            spoken.append((s.index, s.text))
             await sink.play(AudioChunk(turn, s.index, np.concatenate([audio, pause])))
 
     def _synthesize(self, text: str) -> np.ndarray:
@@ -267,6 +270,9 @@ class WavSink:
     def stop(self) -> None:
         pass
 
+    def played(self, turn: int) -> None:
+        return None
+
     def audio(self) -> np.ndarray:
         return np.concatenate(self.parts) if self.parts else np.zeros(0, dtype=np.float32)
 
@@ -274,26 +280,32 @@ class WavSink:
 class SpeakerSink:
     """Live mode: chunks go to the Player's queue at once; end_turn waits until they were heard."""
 
-    def __init__(self, events: EventLog, device: str = "") -> None:
+    def __init__(self, events: EventLog, device: str = "", echo=None) -> None:
         from assistant.audio import Player
 
         self.events = events
-        self._turn_started: set[int] = set()
-        self.player = Player(24000, device, on_start=self._started)
+        self._played: dict[int, set[int]] = {}
+        self.player = Player(24000, device, on_start=self._started,
+                             on_block=echo.reference if echo is not None else None)
 
-    def _started(self, turn: int) -> None:
-        if turn not in self._turn_started:  # runs on PortAudio's thread: only record the time
-            self._turn_started.add(turn)
+    def _started(self, tag: tuple[int, int]) -> None:
+        turn, index = tag  # runs on PortAudio's thread: only record
+        if turn not in self._played:
+            self._played[turn] = set()
             self.events.stamp(turn, "playback_start", time.perf_counter_ns())
+        self._played[turn].add(index)
 
     async def play(self, chunk: AudioChunk) -> None:
-        self.player.play(chunk.audio, chunk.turn)
+        self.player.play(chunk.audio, (chunk.turn, chunk.index))
 
     async def end_turn(self, turn: int) -> None:
         await asyncio.to_thread(self.player.drain)
 
     def stop(self) -> None:
         self.player.stop()
+
+    def played(self, turn: int) -> set[int]:
+        return set(self._played.get(turn, ()))
 
     def close(self) -> None:
         self.player.close()
@@ -310,3 +322,6 @@ class NullSink:
 
     def stop(self) -> None:
         pass
+
+    def played(self, turn: int) -> None:
+        return None

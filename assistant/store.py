@@ -68,7 +68,7 @@ def load_manifest(path: Path | None = None) -> dict[str, Artifact]:
     raw = tomllib.loads(data.decode("utf-8"))
     arts = {}
     for a in raw["artifact"]:
-        files = tuple(FileSpec(f["name"], f["sha256"].lower(), int(f["size"])) for f in a["files"])
+        files = tuple(FileSpec(f["name"], f.get("sha256", "").lower(), int(f.get("size", 0))) for f in a["files"])
         arts[a["name"]] = Artifact(a["name"], a.get("description", ""), files, tuple(a["sources"]))
     return arts
 
@@ -142,6 +142,18 @@ class ModelStore:
     def _marker(self, name: str, spec: FileSpec) -> Path:
         return self.root / name / f".{spec.name}.verified"
 
+    def _pin_file(self, name: str, spec: FileSpec) -> Path:
+        return self.root / name / f".{spec.name}.sha256"
+
+    def expected_sha(self, name: str, spec: FileSpec) -> str | None:
+        """The manifest's pin; for a file published without one, the hash recorded at its first fetch."""
+        if spec.sha256:
+            return spec.sha256
+        try:
+            return self._pin_file(name, spec).read_text().strip() or None
+        except OSError:
+            return None
+
     def _trusted(self, name: str, spec: FileSpec) -> bool:
         """True when the file is there and was hashed OK since it last changed."""
         path = self.root / name / spec.name
@@ -150,21 +162,25 @@ class ModelStore:
             mark = json.loads(self._marker(name, spec).read_text())
         except (OSError, ValueError):
             return self._verify_file(name, spec) if path.exists() else False
-        if mark == {"sha256": spec.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}:
+        if mark == {"sha256": self.expected_sha(name, spec), "size": st.st_size, "mtime_ns": st.st_mtime_ns}:
             return True
         return self._verify_file(name, spec)
 
     def _verify_file(self, name: str, spec: FileSpec) -> bool:
         path = self.root / name / spec.name
-        if not path.exists() or path.stat().st_size != spec.size:
+        expected = self.expected_sha(name, spec)
+        if expected is None or not path.exists() or (spec.size and path.stat().st_size != spec.size):
             return False
-        with _progress_bar(spec.size, f"verify {spec.name}") as bar:
-            ok = sha256_file(path, bar.update) == spec.sha256
+        with _progress_bar(path.stat().st_size, f"verify {spec.name}") as bar:
+            ok = sha256_file(path, bar.update) == expected
         if ok:
-            st = path.stat()
-            self._marker(name, spec).write_text(json.dumps(
-                {"sha256": spec.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+            self._mark(name, spec, expected)
         return ok
+
+    def _mark(self, name: str, spec: FileSpec, sha: str) -> None:
+        st = (self.root / name / spec.name).stat()
+        self._marker(name, spec).write_text(json.dumps(
+            {"sha256": sha, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
 
     def verify(self, name: str) -> list[tuple[str, str]]:
         """Re-hash every file of `name`: [(file, 'ok' | 'missing' | 'corrupt')]."""
@@ -210,14 +226,16 @@ class ModelStore:
 
     def _install(self, name: str, spec: FileSpec, tmp: Path) -> None:
         got = sha256_file(tmp)
-        if got != spec.sha256:
+        expected = self.expected_sha(name, spec)
+        if expected is None:
+            # Published without a hash we could pin: trust this first copy, verify every later use.
+            self._pin_file(name, spec).write_text(got + "\n")
+            self.log(f"  {name}/{spec.name}: no pinned sha256; recorded {got} on first fetch")
+        elif got != expected:
             tmp.unlink(missing_ok=True)
-            raise ModelError(f"{spec.name} has sha256 {got[:12]}…, expected {spec.sha256[:12]}…")
-        final = self.root / name / spec.name
-        os.replace(tmp, final)  # atomic: a reader sees the old file or the whole new one
-        st = final.stat()
-        self._marker(name, spec).write_text(json.dumps(
-            {"sha256": spec.sha256, "size": st.st_size, "mtime_ns": st.st_mtime_ns}))
+            raise ModelError(f"{spec.name} has sha256 {got[:12]}…, expected {expected[:12]}…")
+        os.replace(tmp, self.root / name / spec.name)  # atomic: a reader sees no half file
+        self._mark(name, spec, got)
 
 
 def _describe(source: dict) -> str:
@@ -241,7 +259,7 @@ def _from_url(source: dict, todo: list[FileSpec], dest: Path, log) -> Iterator[t
         try:
             req = urllib.request.Request(url, headers={"User-Agent": "assistant-model-store"})
             with urllib.request.urlopen(req, timeout=20) as r, open(tmp, "wb") as out, \
-                    _progress_bar(spec.size, spec.name) as bar:
+                    _progress_bar(spec.size or int(r.headers.get("Content-Length") or 0), spec.name) as bar:
                 while chunk := r.read(CHUNK):
                     out.write(chunk)
                     bar.update(len(chunk))

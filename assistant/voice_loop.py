@@ -1,60 +1,100 @@
-"""Listening: microphone frames in, turns out.
+"""Listening: microphone frames in, turns out, and barge-in.
 
-A frame source yields (16 kHz frame, capture time) pairs: the live microphone, or WAV
-files fed at real-time pace as a microphone would (profiling). The loop endpoints them
-and hands each utterance to the pipeline as one turn.
+A frame source yields `MicFrame`s: the live microphone (echo-cancelled, with the gate's
+verdict on whether the user is speaking), or WAV files fed at real-time pace as a
+microphone would (profiling). The loop endpoints them and hands each utterance to the
+pipeline as one turn. While a reply is under way, user speech that lasts `barge_in_ms`
+cancels it: playback stops, the turn's LLM and TTS work is dropped, and what the user
+is saying becomes the next utterance.
 """
 from __future__ import annotations
 
 import asyncio
 import sys
 import time
+from collections import deque
 from pathlib import Path
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Callable, NamedTuple
 
 import numpy as np
 
 from assistant.audio import ASR_RATE, Microphone, read_wav
-from assistant.config import VadConfig
+from assistant.config import AudioConfig, VadConfig
+from assistant.errors import AudioError
 from assistant.events import EventLog
 from assistant.pipeline import Pipeline, Sink
 from assistant.vad import Endpointer, frames_of
 
-FRAME_QUEUE = 200  # 6 s of 30 ms frames: enough to ride out a slow turn start
+FRAME_QUEUE = 200    # 6 s of 30 ms frames: enough to ride out a slow turn start
+STALL_S = 2.0        # no frame for this long: the microphone has gone away
+
+
+class MicFrame(NamedTuple):
+    audio: np.ndarray    # 16 kHz, echo-cancelled when a canceller runs
+    t_ns: int            # perf_counter_ns when the frame's last sample was captured
+    user: bool = True    # the gate's verdict: not (residual) echo of our own voice
 
 
 class VoiceLoop:
     def __init__(self, pipeline: Pipeline, sink: Sink, events: EventLog, vad: VadConfig,
+                 audio: AudioConfig | None = None, ptt=None,
                  say: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True)) -> None:
+        import webrtcvad
+
         self.pipeline = pipeline
         self.sink = sink
         self.events = events
+        self.vad_cfg = vad
         self.endpointer = Endpointer(vad)
         self.say = say
         self.turns = 0
         self.speculate_ms = min(vad.speculate_ms, vad.hangover_ms)
+        audio = audio or AudioConfig()
+        self.barge_in_frames = -(-audio.barge_in_ms // vad.frame_ms) if audio.barge_in else 0
+        self._voiced = webrtcvad.Vad(vad.aggressiveness)
+        self.ptt = ptt  # push-to-talk: an object whose `talking` says whether the key is down
+        self._ptt_frames: list[MicFrame] = []
         self._active: asyncio.Task | None = None
+        self._finishing: asyncio.Task | None = None  # a cancelled reply still closing its history
 
     @property
     def busy(self) -> bool:
         """True while the user is speaking or a reply is under way."""
-        return self.endpointer.in_speech or (self._active is not None and not self._active.done())
+        return self.endpointer.in_speech or self._replying
 
-    async def run(self, frames: AsyncIterator[tuple[np.ndarray, int]], max_turns: int | None = None) -> None:
+    @property
+    def _replying(self) -> bool:
+        return self._active is not None and not self._active.done()
+
+    async def run(self, frames: AsyncIterator[MicFrame], max_turns: int | None = None) -> None:
         speculative: asyncio.Task | None = None  # recognition started in a pause, valid while it lasts
-        async for frame, t_ns in frames:
-            if self._active is not None and not self._active.done():
-                continue  # half-duplex: while we answer, what the mic hears is not for us
-            if self._active is not None:
+        recent: deque[MicFrame] = deque(maxlen=max(1, self.vad_cfg.preroll_ms // self.vad_cfg.frame_ms))
+        barge = 0
+        async for frame in frames:
+            recent.append(frame)
+            if self.ptt is not None:
+                if self._push_to_talk(frame) and max_turns is not None and self.turns >= max_turns:
+                    break
+                continue
+            if self._replying:
+                barge = barge + 1 if self.barge_in_frames and frame.user and self._is_speech(frame) else 0
+                if barge < max(self.barge_in_frames, 1) or not self.barge_in_frames:
+                    continue  # while we answer, only the user's own voice may interrupt
+                self._barge_in(frame)
+                self._finishing, self._active = self._active, None
+                for f in list(recent)[:-1]:
+                    self.endpointer.feed(f.audio, f.t_ns)  # their first words start the next utterance
+                barge = 0
+            elif self._active is not None:
                 self._active.result()  # a failed turn ends the loop with its error
                 self._active = None
                 if max_turns is not None and self.turns >= max_turns:
                     break
             ep = self.endpointer
             was_speaking = ep.in_speech
-            utt = ep.feed(frame, t_ns)
+            utt = ep.feed(frame.audio if frame.user else np.zeros_like(frame.audio), frame.t_ns)
             if ep.in_speech and not was_speaking:
-                self.events.stamp(self.turns + 1, "speech_start", t_ns)
+                self.events.stamp(self.turns + 1, "speech_start", frame.t_ns)
                 speculative = None
             if ep.in_speech and speculative is None and ep.silent_ms >= self.speculate_ms:
                 # A pause: recognise what we have now, while the CPU would idle through the hangover.
@@ -64,54 +104,100 @@ class VoiceLoop:
             if utt is not None:
                 self.turns += 1
                 self.events.stamp(self.turns, "speech_end", utt.end_ns)
-                self.events.stamp(self.turns, "endpoint", t_ns)
-                self._active = asyncio.create_task(self._turn(self.turns, utt.audio, speculative))
-                speculative = None
+                self.events.stamp(self.turns, "endpoint", frame.t_ns)
+                self._active = asyncio.create_task(self._turn(self.turns, utt.audio, speculative, self._finishing))
+                self._finishing = speculative = None
         if self._active is not None:
             await self._active
 
-    async def _turn(self, turn: int, audio: np.ndarray, speculative: asyncio.Task | None) -> None:
+    def _push_to_talk(self, frame: MicFrame) -> bool:
+        """The key decides what is an utterance: everything between press and release. True at a turn's end."""
+        if self.ptt.talking:
+            if self._replying:
+                self._barge_in(frame)  # pressing the key while we speak interrupts us
+                self._finishing, self._active = self._active, None
+            if not self._ptt_frames:
+                self.events.stamp(self.turns + 1, "speech_start", frame.t_ns)
+            self._ptt_frames.append(frame)
+            return False
+        if self._ptt_frames:
+            audio = np.concatenate([f.audio for f in self._ptt_frames])
+            self.turns += 1
+            self.events.stamp(self.turns, "speech_end", self._ptt_frames[-1].t_ns)
+            self.events.stamp(self.turns, "endpoint", frame.t_ns)
+            self._ptt_frames = []
+            self._active = asyncio.create_task(self._turn(self.turns, audio, None, self._finishing))
+            self._finishing = None
+        elif self._active is not None and self._active.done():
+            self._active.result()
+            self._active = None
+            return True
+        return False
+
+    def _is_speech(self, frame: MicFrame) -> bool:
+        pcm = (np.clip(frame.audio, -1, 1) * 32767).astype("<i2").tobytes()
+        return self._voiced.is_speech(pcm, ASR_RATE)
+
+    def _barge_in(self, frame: MicFrame) -> None:
+        self.sink.stop()
+        self.pipeline.cancel()
+        detect_ms = self.barge_in_frames * self.vad_cfg.frame_ms
+        self.events.stamp(self.turns, "barge_in", frame.t_ns, detect_ms=detect_ms)
+        self.say("(interrupted)")
+
+    async def _turn(self, turn: int, audio: np.ndarray, speculative: asyncio.Task | None,
+                    previous: asyncio.Task | None) -> None:
         text = await self.pipeline.hear(turn, audio, speculative)
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)  # a cancelled reply finishes its history
         self.say(f"you: {text}")
         if text:
             reply = await self.pipeline.respond(turn, text, self.sink)
             self.say(f"assistant: {reply}")
 
 
-async def mic_frames(vad: VadConfig, device: str) -> AsyncIterator[tuple[np.ndarray, int]]:
-    """Live microphone frames with their capture times; old frames are dropped if we fall behind."""
+async def mic_frames(vad: VadConfig, audio: AudioConfig, echo=None, gate=None) -> AsyncIterator[MicFrame]:
+    """Live microphone frames; old frames are dropped if we fall behind; a stall is an error."""
     loop = asyncio.get_running_loop()
-    q: asyncio.Queue[tuple[np.ndarray, int]] = asyncio.Queue(FRAME_QUEUE)
+    q: asyncio.Queue[MicFrame] = asyncio.Queue(FRAME_QUEUE)
 
-    def offer(item) -> None:
+    def offer(item: MicFrame) -> None:
         if q.full():
             q.get_nowait()  # staying current beats hearing everything late
         q.put_nowait(item)
 
+    def on_frame(raw: np.ndarray, clean: np.ndarray) -> None:  # the capture thread
+        user = gate.is_user(raw, clean, echo.playing) if gate is not None and echo is not None else True
+        loop.call_soon_threadsafe(offer, MicFrame(clean, time.perf_counter_ns(), user))
+
     frame_len = ASR_RATE * vad.frame_ms // 1000
-    mic = Microphone(frame_len, lambda f: loop.call_soon_threadsafe(offer, (f, time.perf_counter_ns())), device)
+    mic = Microphone(frame_len, on_frame, audio.input_device, echo=echo)
     try:
         while True:
-            yield await q.get()
+            try:
+                yield await asyncio.wait_for(q.get(), STALL_S)
+            except asyncio.TimeoutError:
+                raise AudioError(f"the microphone delivered no audio for {STALL_S:.0f} s (unplugged, or the "
+                                 "sound server stopped?)", "check the device and run `assistant doctor`") from None
     finally:
         mic.close()
 
 
 async def paced_file_frames(paths: list[Path], vad: VadConfig, busy: Callable[[], bool],
-                            lead_s: float = 0.5, max_wait_s: float = 60.0) -> AsyncIterator[tuple[np.ndarray, int]]:
+                            lead_s: float = 0.5, max_wait_s: float = 60.0) -> AsyncIterator[MicFrame]:
     """Each file is one spoken turn, fed at real-time pace; silence follows until the reply is done."""
     frame_len = ASR_RATE * vad.frame_ms // 1000
     frame_ns = vad.frame_ms * 1_000_000
     silence = np.zeros(frame_len, dtype=np.float32)
     next_ns = time.perf_counter_ns()
 
-    async def at_pace(frame: np.ndarray):
+    async def at_pace(frame: np.ndarray) -> MicFrame:
         nonlocal next_ns
         next_ns += frame_ns
         delay = (next_ns - time.perf_counter_ns()) / 1e9
         if delay > 0:
             await asyncio.sleep(delay)
-        return frame, next_ns
+        return MicFrame(frame, next_ns)
 
     for path in paths:
         audio = read_wav(path, ASR_RATE)

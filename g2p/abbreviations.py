@@ -1,20 +1,27 @@
-"""Abbreviations expanded to the words a reader says (Dr. -> Doctor, St. -> Saint/Street)."""
+"""Abbreviations expanded to the words a reader says (Dr. -> Doctor, St. -> Saint/Street).
+
+Where Misaki reads an abbreviation as a clipped word people really say ("prof",
+"approx", "Inc" as "ink"), we say that too, only without the period's pause; we
+expand where its reading is plainly wrong as speech: spelled letters ("Mt." as M T,
+"Jr." as J R), a different word ("Sat." as sat, "Apt." as apt, "mi." as me) or a
+non-word ("Tues." as tooz).
+"""
 from __future__ import annotations
 
 import regex
 
 # Titles come before a name; they never end a sentence, so their period is dropped.
-_TITLES = {'Dr': 'Doctor', 'Mr': 'Mister', 'Mrs': 'Missus', 'Ms': 'Miz', 'Prof': 'Professor',
+_TITLES = {'Dr': 'Doctor', 'Mr': 'Mister', 'Mrs': 'Mrs', 'Ms': 'Miz', 'Prof': 'Prof',
            'Sgt': 'Sergeant', 'Capt': 'Captain', 'Lt': 'Lieutenant', 'Gen': 'General',
-           'Col': 'Colonel', 'Gov': 'Governor', 'Sen': 'Senator', 'Rep': 'Representative',
-           'Rev': 'Reverend', 'Fr': 'Father', 'Mt': 'Mount', 'Ft': 'Fort', 'Hon': 'Honorable',
+           'Col': 'Colonel', 'Gov': 'Governor', 'Sen': 'Senator', 'Rep': 'Rep',
+           'Rev': 'Rev', 'Fr': 'Father', 'Mt': 'Mount', 'Ft': 'Fort', 'Hon': 'Honorable',
            'Pres': 'President', 'Supt': 'Superintendent', 'Messrs': 'Messieurs'}
 # Words that may end a sentence: keep the period when the next word starts a sentence.
 _WORDS = {'Jr': 'Junior', 'Sr': 'Senior', 'Ave': 'Avenue', 'Blvd': 'Boulevard', 'Rd': 'Road',
           'Ln': 'Lane', 'Hwy': 'Highway', 'Apt': 'Apartment', 'Dept': 'Department',
-          'Inc': 'Incorporated', 'Ltd': 'Limited', 'Corp': 'Corporation', 'Co': 'Company',
-          'Bros': 'Brothers', 'Univ': 'University', 'approx': 'approximately',
-          'Approx': 'Approximately', 'dept': 'department', 'est': 'estimated', 'misc': 'miscellaneous',
+          'Inc': 'Inc', 'Ltd': 'Limited', 'Corp': 'Corp', 'Co': 'Co',
+          'Bros': 'Bros', 'Univ': 'University', 'approx': 'approx',
+          'Approx': 'Approx', 'dept': 'department', 'est': 'estimated', 'misc': 'misc',
           'Mon': 'Monday', 'Tue': 'Tuesday', 'Tues': 'Tuesday', 'Wed': 'Wednesday', 'Thu': 'Thursday',
           'Thur': 'Thursday', 'Thurs': 'Thursday', 'Fri': 'Friday', 'Sat': 'Saturday', 'Sun': 'Sunday',
           'Jan': 'January', 'Feb': 'February', 'Mar': 'March', 'Apr': 'April', 'Jun': 'June',
@@ -45,10 +52,10 @@ def _st(m: regex.Match) -> str:
     prev_cap = regex.search(r'(?:\p{Lu}\p{Ll}*|\d+(?:st|nd|rd|th)?)\s+$', before) is not None
     next_cap = regex.match(r'\s+\p{Lu}', m.string[m.end():]) is not None
     if next_cap and not prev_cap:
-        return 'Saint'
+        return '\ue000saint'  # Misaki's (espeak's) weak "sənt"
     if prev_cap or not next_cap:
         return 'Street' + ('.' if m.group(0).endswith('.') and _ends_sentence(m) else '')
-    return 'Saint'
+    return '\ue000saint'
 
 
 def _ends_sentence(m: regex.Match) -> bool:

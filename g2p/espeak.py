@@ -2,10 +2,17 @@
 
 espeak is only asked about unknown words, all of a sentence's unknowns in one call,
 and answers are kept in an LRU cache: names and product words recur a lot.
+
+phonemizer-fork carries the espeak-ng binding, but importing the `phonemizer` package
+runs its __init__, which pulls in csvw, rdflib, segments and joblib (~45 MB, ~0.3 s) for
+backends we never use. We load only its three ctypes modules (voice, api, wrapper) from
+their files, so the binding is phonemizer's own code without the weight.
 """
 from __future__ import annotations
 
+import importlib.util
 import re
+import sys
 import threading
 from collections import OrderedDict
 from typing import Iterable, Optional
@@ -31,18 +38,54 @@ def espeak_to_misaki(ps: str) -> str:
     return ps.replace('^', '').replace('-', '')
 
 
+_FLAGS = re.compile(r'\([a-z-]+\)')
+_PUNCT = re.compile(r'[;:,.!?¡¿—…"«»“”(){}\[\]]')
+_WRAPPER_MODULES = ('voice', 'api', 'wrapper')
+
+
+def _load_wrapper_class():
+    """phonemizer's EspeakWrapper, without executing phonemizer/__init__.py."""
+    full = 'phonemizer.backend.espeak.'
+    if full + 'wrapper' in sys.modules or 'phonemizer' in sys.modules:
+        from phonemizer.backend.espeak.wrapper import EspeakWrapper
+        return EspeakWrapper
+    spec = importlib.util.find_spec('phonemizer')
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError('phonemizer not installed')
+    base = list(spec.submodule_search_locations)[0] + '/backend/espeak/'
+    import _imp
+    _imp.acquire_lock()  # nobody may import phonemizer while its names are borrowed
+    mods = {}
+    try:
+        for name in _WRAPPER_MODULES:
+            # wrapper.py imports api and voice by their absolute names: register them
+            # for the duration of the load, then take them out again so that a later
+            # real `import phonemizer` builds its own, complete package.
+            sspec = importlib.util.spec_from_file_location(full + name, base + name + '.py')
+            mod = importlib.util.module_from_spec(sspec)
+            sys.modules[full + name] = mod
+            mods[name] = mod
+            sspec.loader.exec_module(mod)
+    finally:
+        for name, mod in mods.items():
+            if sys.modules.get(full + name) is mod:
+                del sys.modules[full + name]
+        _imp.release_lock()
+    return mods['wrapper'].EspeakWrapper
+
+
 class EspeakFallback:
-    """Batching, caching wrapper around phonemizer's espeak-ng backend (en-us)."""
+    """Batching, caching wrapper around espeak-ng (en-us) through phonemizer's binding."""
 
     def __init__(self, cache_size: int = 4096):
-        self._backend = None
+        self._wrapper = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[str, Optional[str]] = OrderedDict()
         self._size = cache_size
         self.available: Optional[bool] = None
 
     def preload(self) -> None:
-        """Import phonemizer in the background: it takes ~0.4 s, most of it csvw/rdflib."""
+        """Load espeak-ng in the background so the first unknown word does not wait."""
         def run() -> None:
             with self._lock:
                 self._load()
@@ -53,19 +96,35 @@ class EspeakFallback:
             return self.available
         try:
             import espeakng_loader
-            from phonemizer.backend import EspeakBackend
-            from phonemizer.backend.espeak.wrapper import EspeakWrapper
-            EspeakWrapper.set_library(espeakng_loader.get_library_path())
-            EspeakWrapper.set_data_path(espeakng_loader.get_data_path())
-            import logging
-            quiet = logging.getLogger('g2p.espeak')
-            quiet.setLevel(logging.ERROR)
-            self._backend = EspeakBackend(language='en-us', preserve_punctuation=False,
-                                          with_stress=True, tie='^', logger=quiet)
+            wrapper_cls = _load_wrapper_class()
+            wrapper_cls.set_library(espeakng_loader.get_library_path())
+            wrapper_cls.set_data_path(espeakng_loader.get_data_path())
+            wrapper = wrapper_cls()
+            wrapper.set_voice('en-us')
+            self._wrapper = wrapper
             self.available = True
         except Exception:  # missing library or data: degrade to spelling, never crash
             self.available = False
         return self.available
+
+    def _phonemize(self, text: str) -> str:
+        # What phonemizer's EspeakBackend(with_stress=True, tie='^') does for one line.
+        text = _PUNCT.sub(' ', text).strip()
+        if not text:
+            return ''
+        line = self._wrapper.text_to_phonemes(text, True)
+        line = _FLAGS.sub('', line.strip().replace('\n', ' '))
+        return ' '.join(line.replace('\u0361', '^').split())
+
+    def raw(self, text: str) -> str:
+        """espeak-ng's IPA for text (stress marks, '^' ties), '' if unavailable."""
+        with self._lock:
+            if not self._load():
+                return ''
+            try:
+                return self._phonemize(text)
+            except Exception:
+                return ''
 
     def lookup_many(self, words: Iterable[str]) -> dict[str, Optional[str]]:
         """Phonemes for each word (None when espeak yields nothing usable)."""
@@ -83,11 +142,11 @@ class EspeakFallback:
                     todo.append(w)
             if not todo or not self._load():
                 return out
-            try:
-                res = self._backend.phonemize(todo, strip=True, njobs=1)
-            except Exception:
-                res = [''] * len(todo)
-            for w, ps in zip(todo, res):
+            for w in todo:
+                try:
+                    ps = self._phonemize(w)
+                except Exception:
+                    ps = ''
                 ps = espeak_to_misaki(ps) if ps else ''
                 val = ps if ps.strip() else None
                 out[w] = val

@@ -25,7 +25,10 @@ _ELLIPSIS = regex.compile(r'\.{3,}|…+')
 _DASHES = regex.compile(r'\s*(?:--+|—+|―)\s*|\s+[-–]\s+')
 _BRACKETS = str.maketrans({'[': '(', ']': ')', '{': '(', '}': ')', '«': '“', '»': '”', '„': '“',
                            '‟': '“', '〈': '(', '〉': ')', '⟨': '(', '⟩': ')'})
-_LEFTOVER = regex.compile(r"[^\p{L}\p{M}\d\s'.,;:!?—…\"()“”\-\ue000]")
+# Private-use \ue000-\ue0ff are the normaliser's own markers (user text loses its
+# private-use characters first): internal words, glue between the parts of an
+# address, emoji code points.
+_LEFTOVER = regex.compile(r"[^\p{L}\p{M}\d\s'.,;:!?—…\"()“”\-\ue000-\ue0ff]")
 _DUP_HASHTAG = regex.compile(r'\bhashtag\s+hashtag\b', regex.I)
 _ANY_DIGIT = regex.compile(r'[\d\p{No}]')  # regex's Unicode may be newer than unicodedata's
 _WORD_SLASH = regex.compile(r'(?<=\p{L})/(?=\p{L})')

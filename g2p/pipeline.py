@@ -11,12 +11,16 @@ from .errors import G2PError
 from .espeak import EspeakFallback
 from .lexicon import Lexicon
 from .normalize import normalize
+from .symbols import decode_emoji
 from .phonemes import CONSONANTS, KOKORO_VOCAB, NON_QUOTE_PUNCT, PRIMARY, VOWELS, clean
 from .stress import apply_stress, balance_compound
 from .tokenize import Token, tokenize
 
-# Internal words the normaliser emits (prefixed with a private-use character).
-_INTERNAL = {'\ue000point': 'pYnt'}
+# Internal words the normaliser emits (prefixed with a private-use character), said
+# the way Misaki says the symbol or abbreviation they stand for (its espeak readings).
+_INTERNAL = {'\ue000point': 'pYnt', '\ue000degrees': 'dᵻɡɹˈiz', '\ue000degree': 'dᵻɡɹˈi',
+             '\ue000saint': 'sənt', '\ue000dot': 'dˌɑt', '\ue000backslash': 'bˈækslæʃ'}
+GLUE = '\ue001'  # joins the parts of an address into one spoken word ("example dot com")
 # All-caps abbreviations that are said as words, not spelled.
 WORD_ACRONYMS = {
     'JSON': 'ʤˈAsᵊn', 'YAML': 'jˈæmᵊl', 'TOML': 'tˈɑmᵊl', 'GIF': 'ɡˈɪf', 'JPEG': 'ʤˈApˌɛɡ',
@@ -147,10 +151,24 @@ class G2P:
         unknown: dict[int, list[int]] = {}
         parts_of: dict[int, list[Optional[str]]] = {}
         pieces_of: dict[int, list[str]] = {}
+        glued: set[int] = set()
 
         for i, t in enumerate(tokens):
             if t.kind == 'punct':
                 t.phonemes = t.text
+                continue
+            if t.kind == 'emoji':
+                pieces_of[i], parts_of[i] = [decode_emoji(t.text)], [None]
+                glued.add(i)
+                unknown[i] = [0]
+                continue
+            if GLUE in t.text:
+                pieces_of[i] = [p for p in t.text.split(GLUE) if p]
+                parts_of[i] = [self._simple(p, None, False, shouting) for p in pieces_of[i]]
+                glued.add(i)
+                for k, ps in enumerate(parts_of[i]):
+                    if ps is None:
+                        unknown.setdefault(i, []).append(k)
                 continue
             nxt_tok = next((tokens[j] for j in range(i + 1, len(tokens)) if tokens[j].text not in _QUOTES), None)
             at_end = nxt_tok is None or nxt_tok.kind == 'punct'
@@ -182,13 +200,16 @@ class G2P:
             for i, ks in unknown.items():
                 for k in ks:
                     w = tokens[i].text if k < 0 else pieces_of[i][k]
-                    ps = got.get(w) or self._spell_any(w)
+                    ps = got.get(w) or ('' if tokens[i].kind == 'emoji' else self._spell_any(w))
                     if k < 0:
                         tokens[i].phonemes = ps
                     else:
                         parts_of[i][k] = ps
         for i, pss in parts_of.items():
             pieces = pieces_of[i]
+            if i in glued:
+                tokens[i].phonemes = ''.join(p or '' for p in pss)
+                continue
             tokens[i].phonemes = ''.join(balance_compound([p or '' for p in pss],
                                                           len(pss) == 2 and len(pieces[0]) == 1))
 
@@ -205,7 +226,10 @@ class G2P:
                 fs = _first_sound(t.phonemes)
                 if fs is not None or t.kind == 'punct':
                     next_vowel = fs
-        return self._assemble(tokens)
+        out = self._assemble(tokens)
+        if not out:
+            raise G2PError(f'nothing speakable in {text[:40]!r}')
+        return out
 
     def _function_word(self, w: str, next_vowel: Optional[bool], prev: Optional[str], shouting: bool) -> str:
         low = w.lower()

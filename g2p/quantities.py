@@ -20,6 +20,7 @@ _MAGNITUDE = {'k': 'thousand', 'K': 'thousand', 'thousand': 'thousand', 'm': 'mi
               'bn': 'billion', 'billion': 'billion', 't': 'trillion', 'T': 'trillion',
               'tn': 'trillion', 'trillion': 'trillion'}
 
+_DEG, _DEGS = '\ue000degree', '\ue000degrees'
 # unit -> (singular, plural). Only matched right after a number.
 UNITS = {
     'km': ('kilometer', 'kilometers'), 'm': ('meter', 'meters'), 'cm': ('centimeter', 'centimeters'),
@@ -41,10 +42,10 @@ UNITS = {
     'fps': ('frame per second', 'frames per second'), 'bpm': ('beat per minute', 'beats per minute'),
     'kcal': ('kilocalorie', 'kilocalories'), 'cal': ('calorie', 'calories'), 'psi': ('P.S.I.', 'P.S.I.'),
     'px': ('pixel', 'pixels'), 'x': ('times', 'times'), 'mpg': ('mile per gallon', 'miles per gallon'),
-    '°C': ('degree Celsius', 'degrees Celsius'), '°F': ('degree Fahrenheit', 'degrees Fahrenheit'),
-    '°': ('degree', 'degrees'), 'ºC': ('degree Celsius', 'degrees Celsius'),
-    'ºF': ('degree Fahrenheit', 'degrees Fahrenheit'), '℃': ('degree Celsius', 'degrees Celsius'),
-    '℉': ('degree Fahrenheit', 'degrees Fahrenheit'), '%': ('percent', 'percent'),
+    # The degree sign as Misaki says it (espeak's "degrees", then the letter: "degrees F").
+    '°C': (_DEG + ' C', _DEGS + ' C'), '°F': (_DEG + ' F', _DEGS + ' F'), '°': (_DEG, _DEGS),
+    'ºC': (_DEG + ' C', _DEGS + ' C'), 'ºF': (_DEG + ' F', _DEGS + ' F'),
+    '℃': (_DEG + ' C', _DEGS + ' C'), '℉': (_DEG + ' F', _DEGS + ' F'), '%': ('percent', 'percent'),
     '‰': ('per mille', 'per mille'), 'in': ('inch', 'inches'),
 }
 # Units that are also English words: only taken when glued to the number ("5in", "3m").
@@ -62,8 +63,15 @@ def _int(s: str) -> int:
     return int(s.replace(',', ''))
 
 
-def number_words(s: str) -> list[str]:
-    """A bare numeral as it is read in running text."""
+# Words after which a five-digit number is a code, read digit by digit (ZIP 90210).
+_CODE_CONTEXT = regex.compile(
+    r'\b(?:code|zip|postcode|pin|id|number|no|account|acct|order|confirmation|tracking|serial|'
+    r'reference|ref|ticket|booking|invoice|extension|ext|model|part|passcode|otp|policy|case|'
+    r'claim|member|customer|item|sku|box)\W{0,3}(?:\w+\W{1,3})?$', regex.I)
+
+
+def number_words(s: str, code: bool = False) -> list[str]:
+    """A bare numeral as it is read in running text (code: the context says it is a code)."""
     s = s.strip()
     neg = s.startswith(('-', '−'))
     if neg:
@@ -77,7 +85,7 @@ def number_words(s: str) -> list[str]:
         words = digits(s)
     elif len(s) == 4:
         words = year(int(s))
-    elif len(s) >= 5 and not s.endswith('000'):
+    elif (len(s) >= 6 or (len(s) == 5 and code)) and not s.endswith('000'):
         words = digits(s)  # codes, ZIPs, account numbers: nobody says "ninety thousand..."
     else:
         words = cardinal(int(s))
@@ -105,25 +113,32 @@ def _group(g: str) -> str:
 
 
 def _phone(m: regex.Match) -> str:
+    # Digit by digit, as phone numbers are said; otherwise in Misaki's style for digit
+    # sequences ("4 7 2 9"): "zero" not "oh", no commas between the groups (Misaki
+    # inserts no pauses), and a written (area code) keeps its parentheses.
     groups: list[str] = []
     if m.group(1) or m.group(7):
         groups.append('plus ' + ' '.join(digits(m.group(1) or m.group(7))))
     if m.group(8):
         groups += [' '.join(digits(g)) for g in regex.split(r'[\s-]+', m.group(8).strip()) if g]
-        return ' ' + ', '.join(groups) + ' '
+        return ' ' + ' '.join(groups) + ' '
     if m.group(9):
-        return ' ' + ' '.join(digits(m.group(9))) + ', ' + ' '.join(digits(m.group(10))) + ' '
+        return ' ' + ' '.join(digits(m.group(9))) + ' ' + ' '.join(digits(m.group(10))) + ' '
     if m.group(2):
         groups.append('one')
-    area = m.group(3) or m.group(4)
-    groups += [_group(area), ' '.join(digits(m.group(5))), ' '.join(digits(m.group(6)))]
-    return ' ' + ', '.join(groups) + ' '
+    if m.group(3):
+        groups.append('(' + _group(m.group(3)) + ')')
+    else:
+        groups.append(_group(m.group(4)))
+    groups += [' '.join(digits(m.group(5))), ' '.join(digits(m.group(6)))]
+    return ' ' + ' '.join(groups) + ' '
 
 
 # ---- dates -----------------------------------------------------------------
 _DATE_MDY = regex.compile(r'\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b')
 _DATE_ISO = regex.compile(r'\b(\d{4})-(\d{2})-(\d{2})\b')
-_MONTH_DAY = regex.compile(r'\b(' + _MONTH_ALT + r')\s+(\d{1,2})(?:st|nd|rd|th)?\b(?![:.,]\d|\s*%)')
+# "June 10" is "June ten" as Misaki reads it; "June 10th" is "June tenth".
+_MONTH_DAY = regex.compile(r'\b(' + _MONTH_ALT + r')\s+(\d{1,2})(st|nd|rd|th)?\b(?![:.,]\d|\s*%)')
 _DAY_MONTH = regex.compile(r'\b(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(' + _MONTH_ALT + r')\b')
 
 
@@ -291,7 +306,9 @@ def _multidot(m: regex.Match) -> str:
         before = m.string[max(0, m.start() - 20):m.start()].lower()
         prefix = '' if 'version' in before else 'version '
     parts = s.split('.')
-    joiner = 'dot' if len(parts) == 4 else _POINT
+    # An IP address is dictated with "dot"; a version is read as Misaki does, the
+    # numbers one after another ("version two one three").
+    joiner = 'dot' if len(parts) == 4 else ''
     return ' ' + prefix + ' '.join(f' {joiner} '.join(
         ' '.join(cardinal(int(p)) if not (len(p) > 1 and p[0] == '0') else digits(p)) for p in parts).split()) + ' '
 
@@ -318,6 +335,12 @@ def _alnum(m: regex.Match) -> str:
     return _w(out)
 
 
+def _integer(m: regex.Match) -> str:
+    s = m.group(0)
+    code = len(s) == 5 and _CODE_CONTEXT.search(m.string, max(0, m.start() - 40), m.start()) is not None
+    return _w(number_words(s, code))
+
+
 def expand_numbers(text: str) -> str:
     if not any(c.isdigit() for c in text):
         return _CENTS.sub(lambda m: _w(amount_words(m.group(1)) + ['cents']), text) if '¢' in text else text
@@ -333,7 +356,7 @@ def expand_numbers(text: str) -> str:
     text = _DECADE.sub(_decade, text)
     text = _SHORT_YEAR.sub(lambda m: _w(['oh'] + digits(m.group(1)[1]) if m.group(1)[0] == '0'
                                         else cardinal(int(m.group(1)))), text)
-    text = _MONTH_DAY.sub(lambda m: f'{m.group(1)} {" ".join(ordinal(int(m.group(2))))}', text)
+    text = _MONTH_DAY.sub(lambda m: f'{m.group(1)} {" ".join((ordinal if m.group(3) else cardinal)(int(m.group(2))))}', text)
     text = _DAY_MONTH.sub(lambda m: f'{" ".join(ordinal(int(m.group(1))))} of {m.group(2)}', text)
     text = _ORDINAL.sub(lambda m: _w(ordinal(_int(m.group(1)))), text)
     text = _FRACTION.sub(_fraction, text)
@@ -343,5 +366,5 @@ def expand_numbers(text: str) -> str:
     text = _NEGATIVE.sub(' minus ', text)
     text = _DECIMAL.sub(_decimal, text)
     text = _ALNUM.sub(_alnum, text)
-    text = _INTEGER.sub(lambda m: _w(number_words(m.group(0))), text)
+    text = _INTEGER.sub(_integer, text)
     return text

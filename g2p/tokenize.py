@@ -8,14 +8,15 @@ import regex
 
 _TOKEN = regex.compile(
     r"(?P<acr>(?:\p{L}\.){2,}|\p{Lu}\.(?=\s|$))"            # U.S., a.m., single initial "B."
-    r"|(?P<word>[\p{L}\p{M}\ue000'](?:[\p{L}\p{M}'\-]*[\p{L}\p{M}'])?)"
+    r"|(?P<emoji>\ue002[\ue010-\ue020]+\ue003)"                # emoji marker (see symbols.py)
+    r"|(?P<word>[\p{L}\p{M}\ue000'](?:[\p{L}\p{M}'\-\ue000\ue001]*[\p{L}\p{M}'])?)"
     r"|(?P<punct>[;:,.!?—…\"()“”])")
 
 
 @dataclass
 class Token:
     text: str
-    kind: str              # 'word', 'acronym' or 'punct'
+    kind: str              # 'word', 'acronym', 'emoji' or 'punct'
     space_before: bool
     phonemes: Optional[str] = None
     tag: Optional[str] = None

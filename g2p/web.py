@@ -1,7 +1,19 @@
-"""URLs, e-mail addresses, file names, paths, @handles and #hashtags as they are dictated."""
+"""URLs, e-mail addresses, file names, paths, @handles and #hashtags as they are dictated.
+
+The words and letters are Misaki's (it reads "example.com" as one word with a
+secondary-stressed "dot", spells unknown extensions, says "hash" for '#'); where it is
+plainly wrong as speech we differ: the scheme ("https://") is not spelled out, and the
+dots of an address are always said (Misaki swallows most of them). The parts of one
+address are glued into a single word (GLUE) as Misaki does.
+"""
 from __future__ import annotations
 
 import regex
+
+from .numbers import cardinal
+
+GLUE = '\ue001'
+_DOT = GLUE + '\ue000dot' + GLUE
 
 _TLDS = ('com|org|net|gov|edu|io|ai|co|uk|de|fr|dev|app|me|info|ly|us|ca|tv|xyz|biz|eu|'
          'au|in|jp|nl|ch|se|no|es|it|ru|cn|tech|site|online|store|blog|cloud|gg|so|sh')
@@ -20,41 +32,39 @@ _HANDLE = regex.compile(r'(?<![\w@])@([A-Za-z_]\w*)')
 _HASHTAG = regex.compile(r'(?<![\w#&])#([A-Za-z]\w*)')
 _CAMEL = regex.compile(r'(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])')
 _TRAIL = '.,;:!?)\'"'
-_EXT_WORDS = {'jpg': 'JPEG', 'jpeg': 'JPEG', 'htm': 'HTML', 'txt': 'text', 'md': 'markdown',
-              'py': 'P.Y.', 'yml': 'YAML', 'yaml': 'YAML', 'json': 'JSON', 'toml': 'TOML',
-              'gif': 'GIF', 'zip': 'zip', 'log': 'log', 'doc': 'doc', 'docx': 'doc X', 'go': 'go',
-              'java': 'java', 'c': 'C', 'h': 'H', 'sh': 'S.H.', 'rs': 'R.S.'}
+# Extensions said as words; every other extension is spelled (as espeak, so Misaki, does).
+_EXT_WORDS = {'jpg': 'JPEG', 'jpeg': 'JPEG', 'yml': 'YAML', 'yaml': 'YAML', 'json': 'JSON',
+              'toml': 'TOML', 'gif': 'GIF', 'zip': 'zip', 'log': 'log', 'doc': 'doc',
+              'docx': 'doc' + GLUE + 'X', 'go': 'go', 'java': 'java'}
 
 
 def split_camel(word: str) -> str:
     return _CAMEL.sub(' ', word)
 
 
+_SEP_WORDS = {'.': '\ue000dot', '_': 'underscore', '-': 'dash', '+': 'plus', '~': 'tilde',
+              '=': 'equals', '&': 'and', '?': 'question mark'}
+
+
 def _words(part: str) -> str:
-    # Separators inside a name are dictated; letters and digits stay words.
+    # Separators inside a name are dictated; the whole name is one glued word.
     out = []
     for piece in regex.split(r'([._\-+~=&?])', part):
-        if piece == '.':
-            out.append('dot')
-        elif piece == '_':
-            out.append('underscore')
-        elif piece == '-':
-            out.append('dash')
-        elif piece in ('+', '~', '=', '&', '?'):
-            out.append({'+': 'plus', '~': 'tilde', '=': 'equals', '&': 'and', '?': 'question mark'}[piece])
+        if piece in _SEP_WORDS:
+            out.append(_SEP_WORDS[piece])
         elif piece:
             out.append(piece)
-    return ' '.join(out)
+    return GLUE.join(out)
 
 
 def _domain(host: str) -> str:
     parts = []
     for p in host.split('.'):
         if p.lower() == 'www':
-            parts.append('W.W.W.')
-        else:
-            parts.append(' dash '.join(p.split('-')))
-    return ' dot '.join(parts)
+            parts.append('WWW')
+        elif p:
+            parts.append(GLUE.join(w for w in (GLUE + 'dash' + GLUE).join(p.split('-')).split(GLUE) if w))
+    return _DOT.join(parts)
 
 
 def _split_trailing(s: str) -> tuple[str, str]:
@@ -75,7 +85,7 @@ def _url(m: regex.Match) -> str:
         host, port = host.split(':', 1)
     spoken = _domain(host)
     if port.isdigit():
-        spoken += f' colon {port}'
+        spoken += ': ' + ' '.join(cardinal(int(port)))  # Misaki: a pause, then the number
     for seg in path.split('/'):
         if seg:
             spoken += ' slash ' + _words(seg)
@@ -89,14 +99,15 @@ def _email(m: regex.Match) -> str:
 
 def _file(m: regex.Match) -> str:
     ext = m.group(2)
-    spoken_ext = _EXT_WORDS.get(ext.lower(), '.'.join(ext.upper()) + '.' if len(ext) <= 4 else ext)
-    return f'{_words(m.group(1))} dot {spoken_ext}'
+    spoken_ext = _EXT_WORDS.get(ext.lower(), ext.upper() if len(ext) <= 4 else ext)
+    return f'{_words(m.group(1))}{_DOT}{spoken_ext}'
 
 
 def _winpath(m: regex.Match) -> str:
     rest, tail = _split_trailing(m.group(2))
     parts = [_FILE.sub(_file, p) for p in rest.split('\\') if p]
-    return f' {m.group(1).upper()} colon backslash ' + ' backslash '.join(parts) + f' {tail}'
+    # Misaki: "C: backslash Users backslash ..." (the colon a pause, espeak's "backslash").
+    return f' {m.group(1).upper()}: \ue000backslash ' + ' \ue000backslash '.join(parts) + f' {tail}'
 
 
 def _unixpath(m: regex.Match) -> str:
@@ -123,5 +134,5 @@ def expand_web(text: str) -> str:
     if '@' in text:
         text = _HANDLE.sub(lambda m: f' at {split_camel(m.group(1))} ', text)
     if '#' in text:
-        text = _HASHTAG.sub(lambda m: f' hashtag {split_camel(m.group(1))} ', text)
+        text = _HASHTAG.sub(lambda m: f' hash {split_camel(m.group(1))} ', text)  # as Misaki
     return text

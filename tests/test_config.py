@@ -40,3 +40,16 @@ def test_ints_are_accepted_for_floats_and_device_indices():
     cfg = config.from_dict({"tts": {"speed": 1}, "audio": {"input_device": 3}})
     assert cfg.tts.speed == 1.0 and isinstance(cfg.tts.speed, float)
     assert cfg.audio.input_device == "3"
+
+
+def test_profiles_lay_over_the_defaults():
+    default, pi = config.load(), config.load("pi")
+    assert pi.runtime.memory_budget_mb < default.runtime.memory_budget_mb
+    assert pi.llm.context_tokens == 1024
+    assert pi.llm.system_prompt == default.llm.system_prompt  # not given in pi.toml: inherited
+    assert config.load("llama-3.2-1b").models.llm == "llama-3.2-1b-instruct-q4_k_m"
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        config.load(tmp_path / "nope.toml")

@@ -1,0 +1,210 @@
+"""Measure echo cancellation through real audio devices (PulseAudio virtual speaker and mic).
+
+    python scripts/measure_echo.py [--replies 20] [--barge-ins 6] [--backends webrtc,nlms]
+
+The assistant's own TTS replies play through `assistant.audio.Player` into the virtual speaker;
+`module-loopback` carries speaker.monitor into the virtual mic (the echo path: output latency +
+30 ms loopback + resampling + input latency); `assistant.audio.Microphone` records 30 ms frames.
+Each frame goes through one EchoCanceller per backend, then through the SpeechGate and the
+project's webrtcvad Endpointer, as the live mode would. Reported per backend:
+
+* ERLE: mic energy / cleaned energy over frames where our reply is audible, after the first reply;
+* false barge-ins: replies (echo only) during which the Endpointer started an utterance,
+  for the raw mic (no AEC), AEC alone, and AEC + gate (gated frames fed as silence);
+* barge-ins detected: replies with a user's question (another voice, played into micfeed 1 s
+  into the reply) over which AEC + gate + VAD started an utterance, and how long after the onset.
+
+Needs: pulseaudio (scripts/pulse_ci.sh installs and starts it), the TTS model (model store).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+REPLIES = [
+    "Sure. The weather today is sunny with a light breeze, and it should reach twenty degrees.",
+    "Your next meeting is at three o'clock with the design team, in the small room.",
+    "I set a timer for ten minutes. I will let you know when it is done.",
+    "Paris is the capital of France. It has about two million people in the city itself.",
+    "Here is a simple recipe: boil the pasta, then toss it with olive oil, garlic and lemon.",
+]
+USER = ["Wait, stop. What time is it?", "Hey, cancel that please.", "No, I meant tomorrow morning."]
+
+
+def sh(*args: str) -> str:
+    return subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--replies", type=int, default=20, help="echo-only replies (false barge-in count)")
+    ap.add_argument("--barge-ins", type=int, default=6, help="replies with the user talking over them")
+    ap.add_argument("--backends", default="webrtc,nlms")
+    ap.add_argument("--gate-db", type=float, default=10.0, help="SpeechGate threshold_db")
+    ap.add_argument("--loopback-ms", type=int, default=30)
+    ap.add_argument("--dump", help="save mic / aligned reference / output per backend to this .npz")
+    ap.add_argument("--user-gain", type=float, default=0.5, help="user's voice level relative to TTS")
+    args = ap.parse_args()
+
+    # 1. devices first: PortAudio reads the device list when sounddevice is imported
+    p = subprocess.run(["bash", str(REPO / "scripts" / "pulse_ci.sh")], capture_output=True, text=True)
+    if p.returncode:
+        print(p.stderr, file=sys.stderr)
+        return 2
+    for kv in p.stdout.strip().splitlines()[-1].removeprefix("export ").split():
+        k, _, v = kv.partition("=")
+        os.environ[k] = v
+    loop_id = sh("pactl", "load-module", "module-loopback", "source=speaker.monitor", "sink=micfeed",
+                 f"latency_msec={args.loopback_ms}", "source_dont_move=true", "sink_dont_move=true")
+    try:
+        return run(args)
+    finally:
+        subprocess.run(["pactl", "unload-module", loop_id], capture_output=True)
+
+
+def run(args) -> int:
+    import soundfile as sf
+
+    import tts
+    from assistant.audio import Microphone, Player, resample
+    from assistant.config import load
+    from assistant.echo import EchoCanceller, SpeechGate
+    from assistant.vad import Endpointer
+
+    cfg = load()
+    t = time.perf_counter()
+    replies = [tts.synthesize(s)[0] for s in REPLIES]
+    users = [tts.synthesize(s, voice="am_michael")[0] for s in USER]
+    tmp = Path(tempfile.mkdtemp(prefix="measure-echo-"))
+    user_wavs = []
+    for i, u in enumerate(users):
+        w = tmp / f"user{i}.wav"
+        sf.write(str(w), resample(u * args.user_gain, 24000, 16000), 16000, subtype="FLOAT")
+        user_wavs.append((w, len(u) / 24000))
+    print(f"TTS: {len(replies)} replies, {len(users)} user questions in {time.perf_counter() - t:.1f} s")
+
+    backends = [b for b in args.backends.split(",") if b]
+    cancellers = {b: EchoCanceller(backend=b) for b in backends}
+    gates = {b: SpeechGate(args.gate_db) for b in backends}
+    lock = threading.Lock()
+    log: list[dict] = []            # one record per mic frame
+
+    class EchoPlayer(Player):        # the wiring the live mode needs: reference from the callback
+        def _fill(self, out, frames, time_, status) -> None:
+            super()._fill(out, frames, time_, status)
+            for ec in cancellers.values():
+                ec.reference(out[:, 0], self.rate)
+
+    def on_frame(frame: np.ndarray) -> None:
+        rec = {"t": time.perf_counter(), "mic": float(np.mean(frame.astype(np.float64) ** 2)), "frame": frame}
+        for b, ec in cancellers.items():
+            clean = ec.process(frame)
+            rec[b] = clean
+            rec[b + ":ref"] = ec.last_reference
+            rec[b + ":playing"] = ec.playing
+            rec[b + ":user"] = gates[b].is_user(frame, clean, speaking=ec.playing)
+        with lock:
+            log.append(rec)
+
+    player = EchoPlayer(24000)
+    mic = Microphone(480, on_frame)
+    time.sleep(1.0)
+
+    def play_reply(audio: np.ndarray, user: tuple[Path, float] | None):
+        """Play one reply (+ optional user voice 1 s in); returns (start, end, user_onset, user_end)."""
+        with lock:
+            i0 = len(log)
+        t0 = time.perf_counter()
+        player.play(audio)
+        onset = end_u = None
+        proc = None
+        if user is not None:
+            time.sleep(1.0)
+            onset = time.perf_counter()
+            proc = subprocess.Popen(["paplay", "-d", "micfeed", str(user[0])])
+            end_u = onset + user[1]
+        player.drain()
+        if proc:
+            proc.wait()
+        time.sleep(0.6)                          # echo tail + the half-second `playing` hold
+        with lock:
+            i1 = len(log)
+        return i0, i1, t0, onset, end_u
+
+    trials = []
+    for i in range(args.replies):
+        trials.append(("echo", play_reply(replies[i % len(replies)], None)))
+    for i in range(args.barge_ins):
+        trials.append(("user", play_reply(replies[i % len(replies)], user_wavs[i % len(user_wavs)])))
+    mic.close()
+    player.close()
+    if args.dump:
+        np.savez(args.dump, mic=np.concatenate([r["frame"] for r in log]),
+                 **{f"{b}_{k}": np.concatenate([r[b + s] for r in log]) for b in backends
+                    for k, s in (("out", ""), ("ref", ":ref"))})
+
+    def endpointer_fires(frames: list[np.ndarray]) -> int | None:
+        ep = Endpointer(cfg.vad)
+        for k, f in enumerate(frames):
+            ep.feed(f)
+            if ep.in_speech:
+                return k
+        return None
+
+    print(f"\nloopback {args.loopback_ms} ms, {args.replies} echo-only replies, {args.barge_ins} with the user "
+          f"talking over them (user voice {20 * np.log10(args.user_gain):+.0f} dB vs TTS), gate {args.gate_db} dB")
+    raw_false = 0
+    for kind, (i0, i1, *_r) in trials:
+        if kind == "echo" and endpointer_fires([r["frame"] for r in log[i0:i1]]) is not None:
+            raw_false += 1
+    print(f"raw mic (no AEC): false barge-ins {raw_false}/{args.replies}")
+    results = {}
+    for b in backends:
+        ec = cancellers[b]
+        false_aec = false_gate = 0
+        num = den = 0.0
+        for n, (kind, (i0, i1, *_r)) in enumerate(trials):
+            recs = log[i0:i1]
+            if kind != "echo":
+                continue
+            if endpointer_fires([r[b] for r in recs]) is not None:
+                false_aec += 1
+            if endpointer_fires([r[b] if r[b + ":user"] else np.zeros_like(r[b]) for r in recs]) is not None:
+                false_gate += 1
+            if n >= 1:                            # after the first reply: converged
+                for r in recs:
+                    if r[b + ":playing"]:
+                        num += r["mic"]
+                        den += float(np.mean(r[b].astype(np.float64) ** 2))
+        erle = 10 * np.log10(num / max(den, 1e-20))
+        detected, lat = 0, []
+        for kind, (i0, i1, t0, onset, end_u) in trials:
+            if kind != "user":
+                continue
+            recs = log[i0:i1]
+            k = endpointer_fires([r[b] if r[b + ":user"] else np.zeros_like(r[b]) for r in recs])
+            if k is not None and recs[k]["t"] >= onset:
+                detected += 1
+                lat.append((recs[k]["t"] - onset) * 1000)
+        results[b] = (erle, false_aec, false_gate, detected, lat)
+        print(f"{b:>6}: ERLE {erle:5.1f} dB (canceller's own stat {ec.erle_db:.1f} dB) | false barge-ins: "
+              f"AEC+VAD {false_aec}/{args.replies}, AEC+gate+VAD {false_gate}/{args.replies} | user over "
+              f"playback detected {detected}/{args.barge_ins}"
+              + (f", {np.median(lat):.0f} ms after onset (median)" if lat else "")
+              + f" | {ec.stats()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""`assistant profile` and the budget on the real models."""
+import json
+
+import numpy as np
+
+from assistant.audio import write_wav
+from conftest import run_cli
+
+
+def test_profile_reports_each_turn_and_draws_the_timeline(tmp_path, engine):
+    wavs = []
+    for i, q in enumerate(["What is the capital of France?", "How many legs does a spider have?"]):
+        wavs.append(tmp_path / f"q{i}.wav")
+        write_wav(wavs[-1], engine.synthesize(q, "am_michael"), 24000)
+    out, png = tmp_path / "p.json", tmp_path / "p.png"
+    r = run_cli("profile", "--input", *map(str, wavs), "--json", str(out), "--chart", str(png))
+    assert r.returncode == 0, r.stderr
+    report = json.loads(out.read_text())
+    turns = report["turns"]
+    assert [t["turn"] for t in turns] == [1, 2]
+    assert "capital" in turns[0]["heard"].lower() and "spider" in turns[1]["heard"].lower()
+    for t in turns:
+        for key in ("ttfa_ms", "asr_ms", "llm_ttft_ms", "tts_first_ms", "tts_rtf", "llm_tokens_per_s"):
+            assert t[key] is not None and t[key] > 0, (key, t)
+        # the parts of the critical path fit inside the whole
+        assert t["ttfa_ms"] >= t["endpoint_ms"] + t["tts_first_ms"] - 1
+    assert report["budget_mb"] == 1024 and 200 < report["peak_rss_mb"] < 1024
+    assert {"asr", "tts", "llm"} <= set(report["parts_mb"])
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    assert "median TTFA" in r.stdout
+
+
+def test_a_budget_too_small_is_refused_with_the_parts(tmp_path, engine):
+    q = tmp_path / "q.wav"
+    write_wav(q, np.concatenate([engine.synthesize("Hello there.", "af_heart"), np.zeros(24000, np.float32)]), 24000)
+    r = run_cli("run", "--input", str(q), "--output", str(tmp_path / "r.wav"), "--memory-budget", "300")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    first = r.stderr.strip().splitlines()[0]
+    assert first.startswith("error: memory budget 300 MB is too small"), r.stderr
+    assert "asr" in first and "tts" in first
+    assert not (tmp_path / "r.wav").exists()

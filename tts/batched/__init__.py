@@ -1,0 +1,20 @@
+"""Batched Kokoro-82M: a PyTorch rebuild exported to ONNX with dynamic batch and length.
+
+Build-time only (needs torch + onnx): `build(out_dir, source_onnx)` or `python -m tts.batched OUT_DIR`.
+The runtime side is tts.batched_engine (onnxruntime + numpy).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+DEFAULT_SOURCE = Path.home() / ".cache/assistant/models/kokoro-v1.0-int8/kokoro-v1.0.int8.onnx"
+
+
+def build(out_dir: Path, source_onnx: Path, quantize: bool = True) -> dict[str, Path]:
+    """Rebuild the model from `source_onnx` (or an official .pth) and export it to `out_dir`."""
+    from tts.batched.export import build as _build
+
+    return _build(Path(out_dir), Path(source_onnx), quantize=quantize)
+
+
+__all__ = ["build", "DEFAULT_SOURCE"]
