@@ -57,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = sub.add_parser("models", help="fetch, list or verify model files")
     sp.add_argument("action", choices=["fetch", "list", "verify"])
-    sp.add_argument("names", nargs="*", metavar="NAME", help="models to act on (default: all)")
+    sp.add_argument("names", nargs="*", metavar="NAME",
+                    help="models to act on (default: those the config uses; `list` shows all)")
+    sp.add_argument("--all", action="store_true", help="every model in the manifest, optional ones too")
 
     sub.add_parser("doctor", help="check Python, packages, audio devices, models, CPU and memory")
     return p
@@ -75,14 +77,16 @@ def _config(args: argparse.Namespace) -> config_mod.Config:
 
 
 def _models(args: argparse.Namespace, store) -> int:
-    names = args.names or list(store.artifacts)
+    used = list(dict.fromkeys(vars(config_mod.load(args.config).models).values()))
+    names = args.names or (list(store.artifacts) if args.all or args.action == "list" else used)
     for n in names:
         store.artifact(n)  # unknown names fail before any work
     if args.action == "list":
         for n in names:
             a = store.artifact(n)
             size = sum(f.size for f in a.files) / 1e6
-            print(f"{n:30s} {store.status(n):8s} {size:8.1f} MB  {a.description}")
+            tag = "" if n in used else "  (not used by this config)"
+            print(f"{n:30s} {store.status(n):8s} {size:8.1f} MB  {a.description}{tag}")
         print(f"cache: {store.root}")
         return 0
     if args.action == "fetch":

@@ -26,6 +26,8 @@ class ModelsConfig:
     tts: str = "kokoro-v1.0-int8"
     voices: str = "kokoro-voices"
     vocab: str = "kokoro-vocab"
+    g2p_gold: str = "misaki-us-gold"
+    g2p_silver: str = "misaki-us-silver"
 
 
 @dataclass(frozen=True)

@@ -221,8 +221,10 @@ class ModelStore:
         if all(self._trusted(name, f) for f in art.files):
             return
         detail = "; ".join(errors) or "no sources listed"
+        files = ", ".join(f.name for f in art.files)
         raise ModelError(f"could not fetch model {name!r}: {detail}",
-                         "check the network or a proxy, then run `assistant models fetch` again")
+                         "check the network or a proxy, then run `assistant models fetch` again; "
+                         f"or copy {files} into {dest} by hand")
 
     def _install(self, name: str, spec: FileSpec, tmp: Path) -> None:
         got = sha256_file(tmp)

@@ -19,7 +19,8 @@ from .tokenize import Token, tokenize
 # Internal words the normaliser emits (prefixed with a private-use character), said
 # the way Misaki says the symbol or abbreviation they stand for (its espeak readings).
 _INTERNAL = {'\ue000point': 'pYnt', '\ue000degrees': 'dᵻɡɹˈiz', '\ue000degree': 'dᵻɡɹˈi',
-             '\ue000saint': 'sənt', '\ue000dot': 'dˌɑt', '\ue000backslash': 'bˈækslæʃ'}
+             '\ue000saint': 'sənt', '\ue000dot': 'dˌɑt', '\ue000backslash': 'bˈækslæʃ',
+             '\ue000colon': ':'}
 GLUE = '\ue001'  # joins the parts of an address into one spoken word ("example dot com")
 # All-caps abbreviations that are said as words, not spelled.
 WORD_ACRONYMS = {
@@ -59,6 +60,22 @@ def _first_sound(ps: Optional[str]) -> Optional[bool]:
         if c in CONSONANTS:
             return False
     return None
+
+
+def _weak_forms(pieces: list[str], pss: list[Optional[str]]) -> None:
+    """Function words inside a hyphenated compound, unstressed as Misaki says them."""
+    n = len(pieces)
+    for k, piece in enumerate(pieces):
+        low = piece.lower()
+        nxt = pss[k + 1] if k + 1 < n else None
+        if low == 'to' and 0 < k < n - 1:
+            pss[k] = 'tʊ' if _first_sound(nxt) else 'tə'   # ready-to-eat, up-to-date
+        elif low == 'a' and 0 < k < n - 1:
+            pss[k] = 'ɐ'                                    # once-in-a-lifetime
+        elif low == 'the' and 0 < k < n - 1:
+            pss[k] = 'ði' if _first_sound(nxt) else 'ðə'
+        elif low == 're' and k == 0 and n > 1:
+            pss[k] = 'ɹˌi'                                  # re-check (not the note "ray")
 
 
 class G2P:
@@ -210,6 +227,7 @@ class G2P:
             if i in glued:
                 tokens[i].phonemes = ''.join(p or '' for p in pss)
                 continue
+            _weak_forms(pieces, pss)
             tokens[i].phonemes = ''.join(balance_compound([p or '' for p in pss],
                                                           len(pss) == 2 and len(pieces[0]) == 1))
 

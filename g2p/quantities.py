@@ -174,6 +174,23 @@ def _minutes(mm: str) -> list[str]:
     return cardinal(int(mm))
 
 
+_COLON = '\ue001\ue000colon\ue001'  # glued ':' (see pipeline.GLUE)
+
+
+def _colon(*groups: list[str]) -> list[str]:
+    """Misaki writes a clock time with its colon kept, glued: "tˈu:θˈɜɹTi" for 2:30."""
+    words: list[str] = []
+    for g in groups:
+        if not g:
+            continue
+        if words:
+            words[-1] += _COLON + g[0]
+            words += g[1:]
+        else:
+            words = list(g)
+    return words
+
+
 def _ampm(m: regex.Match) -> str:
     h = int(m.group(1))
     if h > 12:
@@ -181,22 +198,22 @@ def _ampm(m: regex.Match) -> str:
     mm = m.group(2) or '00'
     letters = 'A.M.' if m.group(3) in 'Aa' else 'P.M.'
     end = ' .' if m.group(0).endswith('.') and m.group(4) is not None else ''
-    return _w(cardinal(h) + _minutes(mm) + [letters]) + end
+    return _w(_colon(cardinal(h), _minutes(mm)) + [letters]) + end
 
 
 def _clock(m: regex.Match) -> str:
     hh, mm, ss = m.group(1), m.group(2), m.group(3)
     if ss is not None:
         part = lambda x: ['zero', 'zero'] if x == '00' else _minutes(x)
-        return _w(cardinal(int(hh)) + part(mm) + part(ss))
+        return _w(_colon(cardinal(int(hh)), part(mm), part(ss)))
     h = int(hh)
     if h > 24 or int(mm) > 59:
         return _w(cardinal(h) + cardinal(int(mm)))
     if hh == '00':
-        return _w(['zero', 'zero'] + (_minutes(mm) or ['hundred']))
+        return _w(_colon(['zero', 'zero'], _minutes(mm)) if mm != '00' else ['zero', 'zero', 'hundred'])
     if mm == '00':
         return _w(cardinal(h) + (["o'clock"] if h <= 12 else ['hundred']))
-    return _w(cardinal(h) + _minutes(mm))
+    return _w(_colon(cardinal(h), _minutes(mm)))
 
 
 # ---- money -----------------------------------------------------------------
@@ -266,7 +283,7 @@ _DECADE = regex.compile(r"(?<![\w.,])['’]?(\d{2}|\d{4})['’]?s\b")
 _SHORT_YEAR = regex.compile(r"(?<![\w])['’](\d{2})\b(?!['’]?s\b)")
 _ORDINAL = regex.compile(r'\b(' + _NUM + r')(st|nd|rd|th|ST|ND|RD|TH)\b')
 _FRACTION = regex.compile(r'(?<![\w/.])(\d{1,3})/(\d{1,3})(?![\w/]|\.\d)')
-_RANGE = regex.compile(r'(?<![\w.,:-])(' + _DEC + r')\s?[-–]\s?(' + _DEC + r')(?![\w.,:-]|[.,]\d)')
+_RANGE = regex.compile(r'(?<![\w.,:-])(' + _DEC + r')\s?[-–]\s?(' + _DEC + r')(?![\w:-]|[.,]\d)')
 _MULTIDOT = regex.compile(r'(?<![\w.])(?:([vV])(?=\d))?\d+(?:\.\d+){2,}(?!\w|\.\d)')
 _DECIMAL = regex.compile(r'(?<![\w.,])([-−])?(' + _NUM + r')?\.(\d+)(?!\d|\.\d)')
 _NEGATIVE = regex.compile(r'(?<![\w.,)-])[-−](?=\d)')

@@ -14,6 +14,7 @@ from .numbers import cardinal
 
 GLUE = '\ue001'
 _DOT = GLUE + '\ue000dot' + GLUE
+_COLON = GLUE + '\ue000colon' + GLUE
 
 _TLDS = ('com|org|net|gov|edu|io|ai|co|uk|de|fr|dev|app|me|info|ly|us|ca|tv|xyz|biz|eu|'
          'au|in|jp|nl|ch|se|no|es|it|ru|cn|tech|site|online|store|blog|cloud|gg|so|sh')
@@ -21,11 +22,13 @@ _URL = regex.compile(
     r'(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>"“”]+'
     r'|\b(?:[a-z0-9][a-z0-9-]*\.)+(?:' + _TLDS + r')\b(?::\d+)?(?:/[^\s<>"“”]*)?',
     regex.I)
-_LOCALHOST = regex.compile(r'\blocalhost(?::\d+)?(?:/[^\s<>"“”]*)?', regex.I)
+_LOCALHOST = regex.compile(r'(?<!\ue001)\blocalhost(?::\d+)?(?:/[^\s<>"“”]*)?(?![\w\ue001])', regex.I)
 _EMAIL = regex.compile(r'\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b')
 _FILE = regex.compile(
     r'\b([\w-]+(?:\.[\w-]+)*)\.(txt|json|py|md|csv|pdf|png|jpe?g|gif|html?|js|ts|css|yaml|yml|toml|'
-    r'xml|zip|exe|sh|docx?|xlsx?|pptx?|mp3|mp4|wav|log|ini|cfg|rs|go|java|cpp|c|h|rb|sql)\b', regex.I)
+    r'xml|zip|exe|sh|docx?|xlsx?|pptx?|mp3|mp4|wav|log|ini|cfg|conf|rs|go|java|cpp|c|h|rb|sql|'
+    r'tar|gz|tgz|bz2|xz|rar|svg|webp|mov|mkv|flac|ogg|apk|dmg|iso|php|swift|kt|jsx|tsx|scss|'
+    r'ipynb|env|lock)\b', regex.I)
 _WINPATH = regex.compile(r'\b([A-Za-z]):\\([^\s"“”]*)')
 _UNIXPATH = regex.compile(r'(?<![\w/])(~?(?:/[\w.-]+){2,}/?)')
 _HANDLE = regex.compile(r'(?<![\w@])@([A-Za-z_]\w*)')
@@ -85,10 +88,11 @@ def _url(m: regex.Match) -> str:
         host, port = host.split(':', 1)
     spoken = _domain(host)
     if port.isdigit():
-        spoken += ': ' + ' '.join(cardinal(int(port)))  # Misaki: a pause, then the number
+        # Misaki keeps the colon (glued, as in clock times) and reads the port as a number.
+        spoken += _COLON + ' '.join(cardinal(int(port)))
     for seg in path.split('/'):
         if seg:
-            spoken += ' slash ' + _words(seg)
+            spoken += ' slash ' + _segment(seg)
     return f' {spoken} {tail}'
 
 
@@ -103,16 +107,22 @@ def _file(m: regex.Match) -> str:
     return f'{_words(m.group(1))}{_DOT}{spoken_ext}'
 
 
+def _segment(seg: str) -> str:
+    """One path segment: a file name with its extension, or a name said part by part."""
+    m = _FILE.fullmatch(seg)
+    return _file(m) if m else _words(seg)
+
+
 def _winpath(m: regex.Match) -> str:
     rest, tail = _split_trailing(m.group(2))
-    parts = [_FILE.sub(_file, p) for p in rest.split('\\') if p]
+    parts = [_segment(p) for p in rest.split('\\') if p]
     # Misaki: "C: backslash Users backslash ..." (the colon a pause, espeak's "backslash").
-    return f' {m.group(1).upper()}: \ue000backslash ' + ' \ue000backslash '.join(parts) + f' {tail}'
+    return f' {m.group(1).upper()}{_COLON}\ue000backslash ' + ' \ue000backslash '.join(parts) + f' {tail}'
 
 
 def _unixpath(m: regex.Match) -> str:
     path = m.group(1)
-    parts = [_FILE.sub(_file, p) for p in path.split('/')]
+    parts = [_segment(p) if p not in ('', '~') else p for p in path.split('/')]
     spoken = ' slash '.join(parts).strip()
     if path.startswith('~'):
         spoken = spoken.replace('~', 'home', 1)

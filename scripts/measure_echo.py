@@ -84,8 +84,21 @@ def run(args) -> int:
 
     cfg = load()
     t = time.perf_counter()
-    replies = [tts.synthesize(s)[0] for s in REPLIES]
-    users = [tts.synthesize(s, voice="am_michael")[0] for s in USER]
+    cache = Path(tempfile.gettempdir()) / "assistant-measure-echo"
+    cache.mkdir(exist_ok=True)
+
+    def speak(text: str, voice: str) -> np.ndarray:       # TTS once per text, kept between runs
+        import hashlib
+
+        f = cache / (hashlib.sha1(f"{voice}:{text}".encode()).hexdigest()[:16] + ".wav")
+        if f.exists():
+            return sf.read(str(f), dtype="float32")[0]
+        audio = tts.synthesize(text, voice=voice)[0]
+        sf.write(str(f), audio, 24000, subtype="FLOAT")
+        return audio
+
+    replies = [speak(s, "af_heart") for s in REPLIES]
+    users = [speak(s, "am_michael") for s in USER]
     tmp = Path(tempfile.mkdtemp(prefix="measure-echo-"))
     user_wavs = []
     for i, u in enumerate(users):
@@ -100,13 +113,11 @@ def run(args) -> int:
     lock = threading.Lock()
     log: list[dict] = []            # one record per mic frame
 
-    class EchoPlayer(Player):        # the wiring the live mode needs: reference from the callback
-        def _fill(self, out, frames, time_, status) -> None:
-            super()._fill(out, frames, time_, status)
-            for ec in cancellers.values():
-                ec.reference(out[:, 0], self.rate)
+    def on_block(block: np.ndarray, rate: int) -> None:   # Player's callback thread: the reference
+        for ec in cancellers.values():
+            ec.reference(block, rate)
 
-    def on_frame(frame: np.ndarray) -> None:
+    def on_frame(frame: np.ndarray, _clean=None) -> None:   # capture thread
         rec = {"t": time.perf_counter(), "mic": float(np.mean(frame.astype(np.float64) ** 2)), "frame": frame}
         for b, ec in cancellers.items():
             clean = ec.process(frame)
@@ -117,7 +128,7 @@ def run(args) -> int:
         with lock:
             log.append(rec)
 
-    player = EchoPlayer(24000)
+    player = Player(24000, on_block=on_block)
     mic = Microphone(480, on_frame)
     time.sleep(1.0)
 

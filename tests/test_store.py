@@ -106,3 +106,17 @@ def test_a_file_published_without_a_hash_is_pinned_on_first_fetch(tmp_path, upst
     assert store.expected_sha("demo", spec) == hashlib.sha256(b"beta").hexdigest()
     path.write_bytes(b"BETA")  # changed after the first fetch: no longer trusted
     assert store.verify("demo") == [("b.txt", "corrupt")]
+
+
+def test_cli_fetches_what_the_config_uses_and_lists_everything():
+    from conftest import run_cli
+
+    r = run_cli("models", "fetch")
+    assert r.returncode == 0, r.stderr
+    fetched = {line.split(":")[0] for line in r.stdout.splitlines() if line.endswith(": ok")}
+    assert fetched == {"whisper-tiny.en", "smollm2-135m-instruct-q4_1", "kokoro-v1.0-int8", "kokoro-vocab",
+                       "kokoro-voices", "misaki-us-gold", "misaki-us-silver"}
+    listing = run_cli("models", "list").stdout
+    assert "llama-3.2-1b-instruct-q4_k_m" in listing and "not used by this config" in listing
+    r = run_cli("models", "verify", "kokoro-vocab")
+    assert r.returncode == 0 and "kokoro-vocab/vocab.json: ok" in r.stdout

@@ -378,7 +378,10 @@ class Generator(nn.Module):
         kk = torch.arange(nb, dtype=torch.float64)[:, None]
         nn_ = torch.arange(self.n_fft, dtype=torch.float64)[None, :]
         ang = 2 * math.pi * kk * nn_ / self.n_fft
-        fwd = torch.cat([torch.cos(ang) * win, -torch.sin(ang) * win], 0)[:, None, :]
+        sin = torch.sin(ang)
+        sin[0] = 0.0
+        sin[-1] = 0.0  # DC and Nyquist have exactly zero imaginary part, as in torch.stft
+        fwd = torch.cat([torch.cos(ang) * win, -sin * win + 0.0], 0)[:, None, :]
         self.register_buffer("stft_basis", fwd.float(), persistent=False)
         # inverse basis as in StyleTTS2's conv iSTFT: pinv of the unwindowed basis, windowed
         basis = torch.cat([torch.cos(ang), -torch.sin(ang)], 0)  # [2nb, n_fft]
@@ -413,12 +416,14 @@ class Generator(nn.Module):
         ln = lengths[:, None]
         idx = torch.where(t < 0, -t, t)
         idx = torch.where(idx >= ln, 2 * (ln - 1) - idx, idx)
-        idx = idx.clamp(0, n - 1)
+        idx = torch.minimum(idx, ln - 1).clamp(min=0)  # (no clamp to x.shape: tracing would freeze it)
         xp = torch.gather(x, 1, idx)
         spec = F.conv1d(xp[:, None, :], self.stft_basis, stride=self.hop)
         nb = self.n_fft // 2 + 1
         re, im = spec[:, :nb], spec[:, nb:]
-        return torch.cat([torch.sqrt(re * re + im * im), torch.atan2(im, re)], dim=1)
+        # torch.angle gives +pi for (re < 0, im == 0); ONNX's atan2 lowering gives -pi there
+        phase = torch.where((im == 0) & (re < 0), torch.full_like(re, math.pi), torch.atan2(im, re))
+        return torch.cat([torch.sqrt(re * re + im * im), phase], dim=1)
 
     def istft(self, mag: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
         x = torch.cat([mag * torch.cos(phase), mag * torch.sin(phase)], dim=1)
