@@ -80,6 +80,7 @@ class NlmsCanceller:
         self.Sd = self.Sf = self.Sb = 1e-10                  # smoothed mic / fg / bg error energy
         self.erle_lin = 1.0                                  # smoothed mic/fg-error ratio, echo-only
         self.frozen = False                                  # near-end detected in the last block
+        self._frozen_run = 0
         self.echo_power = 0.0                                # foreground echo estimate of the last block
 
     def reset(self) -> None:
@@ -87,6 +88,20 @@ class NlmsCanceller:
         self.Wb[:] = 0
         self.erle_lin = 1.0
         self.Sf = self.Sb = self.Sd
+
+    def shift(self, k: int) -> None:
+        """The echo now arrives `k` samples later (earlier if negative): move both filters' taps."""
+        B, P = self.B, self.P
+        for W in (self.Wf, self.Wb):
+            taps = np.fft.irfft(W, 2 * B, axis=1)[:, :B].reshape(-1)
+            moved = np.zeros_like(taps)
+            if k >= 0:
+                moved[k:] = taps[:len(taps) - k]
+            else:
+                moved[:k] = taps[-k:]
+            g = np.zeros((P, 2 * B))
+            g[:, :B] = moved.reshape(P, B)
+            W[:] = np.fft.rfft(g, axis=1)
 
     def process_block(self, x: np.ndarray, d: np.ndarray) -> np.ndarray:
         B, P = self.B, self.P
@@ -108,6 +123,12 @@ class NlmsCanceller:
         converged = self.erle_lin > 4.0                        # > 6 dB
         expected = pd / self.erle_lin
         self.frozen = bool(far and converged and pf > _FREEZE * expected and pf > 1e-8 * B)
+        # a "near-end talker" that never stops is an echo path that changed (the output stream
+        # underran, the speaker moved): after ~0.3 s net, forget the convergence and adapt again
+        if far:                       # leaky count of frozen blocks among those with playback
+            self._frozen_run = self._frozen_run + 1 if self.frozen else max(0, self._frozen_run - 1)
+        if self._frozen_run > 30:
+            self.erle_lin, self._frozen_run, self.frozen = 1.0, 0, False
 
         a = 0.6
         self.Sd = a * self.Sd + (1 - a) * pd
@@ -133,6 +154,8 @@ class NlmsCanceller:
             if pd > 1e-7 * B and not self.frozen:
                 r = min(pd / max(pf, 1e-12), 1e4)
                 self.erle_lin = 0.97 * self.erle_lin + 0.03 * r
+        if pf > pd:                   # the estimate adds energy (misadjusted, or the echo just stopped):
+            ef = d                    # pass the mic rather than inject an echo that is not there
         return ef.astype(np.float32)
 
 
@@ -144,7 +167,7 @@ class DelayEstimator:
     out (`min_ratio` times the mean absolute correlation) and two estimates in a row agree.
     """
 
-    def __init__(self, max_delay_ms: int = 500, window_s: float = 1.5, every_s: float = 0.25,
+    def __init__(self, max_delay_ms: int = 500, window_s: float = 0.8, every_s: float = 0.2,
                  min_ratio: float = 8.0) -> None:
         self.max_lag = max_delay_ms * RATE // 1000
         self.n = int(window_s * RATE)
@@ -231,6 +254,7 @@ class EchoCanceller:
             self._nlms = NlmsCanceller(BLOCK, tail_ms)
             self._delay = DelayEstimator()
             self.bulk_delay = 0
+            self._last_est: int | None = None
             self._hist = np.zeros(self._delay.max_lag + frame_len + BLOCK, np.float32)
 
     # -- reference side (output thread) --
@@ -334,11 +358,14 @@ class EchoCanceller:
         n = len(d)
         self._hist = np.concatenate([self._hist[n:], x])
         est = self._delay.push(x, d)
-        if est is not None:
+        if est is not None and est != self._last_est:
             lo, hi = self.bulk_delay, self.bulk_delay + self._nlms.P * BLOCK - 80 * RATE // 1000
             if not lo <= est <= hi:                     # echo outside the filter's window: move it
                 self.bulk_delay = max(0, est - 20 * RATE // 1000)
                 self._nlms.reset()
+            elif self._last_est is not None and abs(est - self._last_est) >= 4:
+                self._nlms.shift(est - self._last_est)  # the path's timing moved (an underrun): follow it
+            self._last_est = est
         L = len(self._hist)
         xd = self._hist[L - n - self.bulk_delay: L - self.bulk_delay]
         out = np.empty(n, np.float32)
@@ -402,33 +429,47 @@ class SpeechGate:
     only echo therefore loses about that much between mic and output. The user's voice is not
     in the reference and passes through, so a frame with the user in it loses much less. The
     gate learns the typical loss on frames it rejects (a slow running average of the per-frame
-    mic/out ratio) and calls a frame the user's when
+    mic/out ratio, clamped to [min_erle_db, max_erle_db]) and a frame counts as the user's when
 
-        out_db > noise_db + floor_db            (something above the room's noise), and
-        out_db > mic_db - erle_db + threshold_db (above the predicted residual echo by a margin)
+        out_db > noise_db + floor_db              (something above the room's noise), and
+        out_db > mic_db - erle_db + threshold_db  (above the predicted residual echo by a margin)
 
-    When nothing plays every frame above the noise floor is the user's. Feed frames in order.
+    hold for `confirm` frames in a row (a canceller's transient lasts a frame or two; a word lasts
+    longer), so the first frame of a barge-in is answered `confirm - 1` frames late. When nothing
+    plays, every frame above the noise floor is the user's. Feed frames in order.
+
+    The learnt ERLE starts at `min_erle_db`, below `threshold_db`: a fresh gate passes nothing
+    while we speak (half duplex) and opens as the canceller converges; a canceller that never
+    gets past `threshold_db` keeps it half duplex, which is the safe failure.
+
+    Tuned on TTS echo through the PulseAudio loopback and the synthetic room of tests/test_echo.py
+    (scripts/measure_echo.py, docs/benchmarks.md): threshold 10 dB, floor 12 dB, confirm 2.
     """
 
     def __init__(self, threshold_db: float = 10.0, floor_db: float = 12.0, min_erle_db: float = 6.0,
-                 max_erle_db: float = 40.0) -> None:
+                 max_erle_db: float = 40.0, confirm: int = 2) -> None:
         self.threshold_db = threshold_db
         self.floor_db = floor_db
         self.min_erle_db = min_erle_db
         self.max_erle_db = max_erle_db
-        self.erle_db = min_erle_db + threshold_db    # learnt; starts cautious
+        self.confirm = max(1, confirm)
+        self.erle_db = min_erle_db    # learnt; starts closed (nothing passes while we speak) until the canceller converges
         self.noise_db = -70.0
+        self._run = 0                                # frames in a row that looked like the user
         self._recent: deque[float] = deque(maxlen=100)   # 3 s of 30 ms output levels
 
     def is_user(self, mic: np.ndarray, clean: np.ndarray, speaking: bool) -> bool:
         mic_db, out_db = _db(_power(mic)), _db(_power(clean))
         self._recent.append(out_db)
-        self.noise_db = max(-90.0, float(np.percentile(self._recent, 10))) if len(self._recent) >= 10 else self.noise_db
+        if len(self._recent) >= 10:
+            self.noise_db = max(-90.0, float(np.percentile(self._recent, 10)))
         loud = out_db > self.noise_db + self.floor_db
         if not speaking:
+            self._run = 0
             return loud
-        user = loud and out_db > mic_db - self.erle_db + self.threshold_db
-        if not user and mic_db > self.noise_db + self.floor_db:
+        candidate = loud and out_db > mic_db - self.erle_db + self.threshold_db
+        if not candidate and mic_db > self.noise_db + self.floor_db:
             loss = min(max(mic_db - out_db, self.min_erle_db), self.max_erle_db)
             self.erle_db += 0.05 * (loss - self.erle_db)
-        return user
+        self._run = self._run + 1 if candidate else 0
+        return self._run >= self.confirm

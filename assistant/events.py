@@ -19,6 +19,12 @@ class EventLog:
         with self._lock:
             self.events.append(ev)
 
+    def discard(self, turn: int, since_ns: int, keep: frozenset[str] = frozenset({"speech_start"})) -> None:
+        """Forget what a dropped speculation stamped for `turn`."""
+        with self._lock:
+            self.events = [e for e in self.events
+                           if e.turn != turn or e.t_ns < since_ns or e.name in keep]
+
     def first(self, turn: int, name: str) -> Event | None:
         with self._lock:
             return next((e for e in self.events if e.turn == turn and e.name == name), None)

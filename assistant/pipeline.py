@@ -112,22 +112,13 @@ class Pipeline:
         self._cancel = threading.Event()
 
     # ---- stage 1: hear ------------------------------------------------------------------
-    def start_hearing(self, audio: np.ndarray) -> asyncio.Task:
-        """Recognise `audio` in a worker thread; the task gives (start_ns, text, end_ns).
-
-        Started early during a pause, the result is adopted by `hear` if the user said nothing more.
-        """
-        async def recognise() -> tuple[int, str, int]:
-            t0 = time.perf_counter_ns()
-            text = await asyncio.to_thread(self.models.asr.transcribe, audio)
-            return t0, text, time.perf_counter_ns()
-
-        return asyncio.create_task(recognise())
-
-    async def hear(self, turn: int, audio: np.ndarray | None = None, started: asyncio.Task | None = None) -> str:
-        t0, text, t1 = await (started or self.start_hearing(audio))
-        self.events.stamp(turn, "asr_start", t0)
-        self.events.stamp(turn, "asr_done", t1, text=text)
+    async def hear(self, turn: int, audio: np.ndarray) -> str:
+        gen = self.generation
+        t0 = time.perf_counter_ns()
+        text = await asyncio.to_thread(self.models.asr.transcribe, audio)
+        if gen == self.generation:  # not dropped meanwhile
+            self.events.stamp(turn, "asr_start", t0)
+            self.events.stamp(turn, "asr_done", text=text)
         return text
 
     # ---- stages 2-5: answer -------------------------------------------------------------
@@ -145,7 +136,7 @@ class Pipeline:
         spoken: list[tuple[int, str]] = []
         messages = self.conversation.messages(user_text)
         tasks = [
-            asyncio.create_task(self._generate(turn, messages, tokens, cancel, first_cut, first_audio)),
+            asyncio.create_task(self._generate(turn, gen, messages, tokens, cancel, first_cut, first_audio)),
             asyncio.create_task(self._cut(turn, gen, tokens, sentences, echo, first_cut)),
             asyncio.create_task(self._speak(turn, gen, sentences, sink, spoken, first_audio)),
         ]
@@ -161,16 +152,22 @@ class Pipeline:
         # After a barge-in the history keeps only what the user actually heard.
         played = sink.played(turn)
         text = " ".join(t for i, t in spoken if played is None or i in played).strip()
-        self.conversation.add(user_text, text)
-        self.events.stamp(turn, "turn_end", cancelled=gen != self.generation)
+        if gen == self.generation or text:  # a speculation dropped before a word was heard leaves no trace
+            self.conversation.add(user_text, text)
+        self._stamp(gen, turn, "turn_end")
         return text
+
+    def _stamp(self, gen: int, turn: int, name: str, **data) -> None:
+        """Stamp only for the current generation: a cancelled turn's late stages leave no events."""
+        if gen == self.generation:
+            self.events.stamp(turn, name, **data)
 
     def cancel(self) -> None:
         """Barge-in: every stage drops the current turn's work from now on."""
         self.generation += 1
         self._cancel.set()
 
-    async def _generate(self, turn: int, messages: list[dict], out: asyncio.Queue, cancel: threading.Event,
+    async def _generate(self, turn: int, gen: int, messages: list[dict], out: asyncio.Queue, cancel: threading.Event,
                         first_cut: threading.Event, first_audio: threading.Event) -> None:
         loop = asyncio.get_running_loop()
         yield_to_tts = self.cfg.runtime.llm_waits_for_first_audio
@@ -180,14 +177,14 @@ class Pipeline:
             n = 0
             for piece in self.models.llm.stream(messages, cancel):
                 if n == 0:
-                    self.events.stamp(turn, "llm_first_token")
+                    self._stamp(gen, turn, "llm_first_token")
                 n += 1
                 asyncio.run_coroutine_threadsafe(out.put(piece), loop).result()
                 if yield_to_tts and first_cut.is_set() and not first_audio.is_set():
                     first_audio.wait(FIRST_AUDIO_WAIT_S)
-            self.events.stamp(turn, "llm_done", tokens=n)
+            self._stamp(gen, turn, "llm_done", tokens=n)
 
-        self.events.stamp(turn, "llm_start")
+        self._stamp(gen, turn, "llm_start")
         try:
             await asyncio.to_thread(produce)
         finally:
@@ -219,17 +216,17 @@ class Pipeline:
             if gen != self.generation:
                 continue
             if first:
-                self.events.stamp(turn, "first_sentence_ready", text=s.text)
+                self._stamp(gen, turn, "first_sentence_ready", text=s.text)
             t0 = time.perf_counter()
             audio = await asyncio.to_thread(self._synthesize, s.text)
             synth_s = time.perf_counter() - t0
             first_audio.set()
-            self.events.stamp(turn, "tts_chunk", synth_s=round(synth_s, 4),
+            self._stamp(gen, turn, "tts_chunk", synth_s=round(synth_s, 4),
                               audio_s=round(len(audio) / 24000, 4), text=s.text)
             if gen != self.generation or not len(audio):
                 continue  # cancelled while synthesising, or nothing speakable (e.g. only an emoji)
             if first:
-                self.events.stamp(turn, "tts_first_audio")
+                self._stamp(gen, turn, "tts_first_audio")
                 first = False
             spoken.append((s.index, s.text))
             await sink.play(AudioChunk(turn, s.index, np.concatenate([audio, pause])))
@@ -309,6 +306,51 @@ class SpeakerSink:
 
     def close(self) -> None:
         self.player.close()
+
+
+class HeldSink:
+    """A speculative reply's sink: audio waits here until the end of speech is confirmed.
+
+    The reply is prepared during the VAD hangover; `release()` passes what is held, and all
+    that follows, to the real sink. A speculation that is dropped never reaches it.
+    """
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self._held: list[AudioChunk] = []
+        self._released = asyncio.Event()
+        self._dropped = False
+
+    async def play(self, chunk: AudioChunk) -> None:
+        if self._dropped:
+            return
+        if self._released.is_set():
+            await self.sink.play(chunk)
+        else:
+            self._held.append(chunk)
+
+    async def release(self) -> None:
+        while self._held:
+            await self.sink.play(self._held.pop(0))
+        self._released.set()
+
+    async def end_turn(self, turn: int) -> None:
+        await self._released.wait()
+        if not self._dropped:
+            await self.sink.end_turn(turn)
+
+    def stop(self) -> None:
+        """Before release: the speculation is dropped (and a reply waiting in end_turn lets go).
+        After: a barge-in, passed on."""
+        if self._released.is_set() and not self._dropped:
+            self.sink.stop()
+            return
+        self._dropped = True
+        self._held.clear()
+        self._released.set()
+
+    def played(self, turn: int) -> set[int] | None:
+        return set() if self._dropped else self.sink.played(turn)
 
 
 class NullSink:

@@ -22,7 +22,7 @@ from assistant.audio import ASR_RATE, Microphone, read_wav
 from assistant.config import AudioConfig, VadConfig
 from assistant.errors import AudioError
 from assistant.events import EventLog
-from assistant.pipeline import Pipeline, Sink
+from assistant.pipeline import HeldSink, Pipeline, Sink
 from assistant.vad import Endpointer, frames_of
 
 FRAME_QUEUE = 200    # 6 s of 30 ms frames: enough to ride out a slow turn start
@@ -56,6 +56,8 @@ class VoiceLoop:
         self._ptt_frames: list[MicFrame] = []
         self._active: asyncio.Task | None = None
         self._finishing: asyncio.Task | None = None  # a cancelled reply still closing its history
+        self._spec: tuple[HeldSink, int, asyncio.Task] | None = None  # a reply prepared in a pause
+        self._dropped: set[asyncio.Task] = set()
 
     @property
     def busy(self) -> bool:
@@ -67,7 +69,6 @@ class VoiceLoop:
         return self._active is not None and not self._active.done()
 
     async def run(self, frames: AsyncIterator[MicFrame], max_turns: int | None = None) -> None:
-        speculative: asyncio.Task | None = None  # recognition started in a pause, valid while it lasts
         recent: deque[MicFrame] = deque(maxlen=max(1, self.vad_cfg.preroll_ms // self.vad_cfg.frame_ms))
         barge = 0
         async for frame in frames:
@@ -90,25 +91,45 @@ class VoiceLoop:
                 self._active = None
                 if max_turns is not None and self.turns >= max_turns:
                     break
-            ep = self.endpointer
-            was_speaking = ep.in_speech
-            utt = ep.feed(frame.audio if frame.user else np.zeros_like(frame.audio), frame.t_ns)
-            if ep.in_speech and not was_speaking:
-                self.events.stamp(self.turns + 1, "speech_start", frame.t_ns)
-                speculative = None
-            if ep.in_speech and speculative is None and ep.silent_ms >= self.speculate_ms:
-                # A pause: recognise what we have now, while the CPU would idle through the hangover.
-                speculative = self.pipeline.start_hearing(ep.snapshot())
-            elif speculative is not None and ep.in_speech and ep.silent_ms == 0:
-                speculative = None  # they went on speaking: that guess is stale
-            if utt is not None:
-                self.turns += 1
-                self.events.stamp(self.turns, "speech_end", utt.end_ns)
-                self.events.stamp(self.turns, "endpoint", frame.t_ns)
-                self._active = asyncio.create_task(self._turn(self.turns, utt.audio, speculative, self._finishing))
-                self._finishing = speculative = None
+            self._listen(frame)
         if self._active is not None:
             await self._active
+
+    def _listen(self, frame: MicFrame) -> None:
+        ep = self.endpointer
+        was_speaking = ep.in_speech
+        utt = ep.feed(frame.audio if frame.user else np.zeros_like(frame.audio), frame.t_ns)
+        turn = self.turns + 1
+        if ep.in_speech and not was_speaking:
+            self.events.stamp(turn, "speech_start", frame.t_ns)
+        if ep.in_speech and self._spec is None and ep.silent_ms >= self.speculate_ms:
+            # A pause: hear and answer now, while the CPU would idle through the hangover; the
+            # reply's audio is held until the hangover confirms that the user has finished.
+            held = HeldSink(self.sink)
+            self._spec = (held, frame.t_ns, asyncio.create_task(
+                self._turn(turn, ep.snapshot(), self._finishing, held)))
+        elif self._spec is not None and ep.in_speech and ep.silent_ms == 0:
+            self._drop_speculation(turn)  # they went on speaking
+        if utt is None:
+            return
+        self.turns = turn
+        self.events.stamp(turn, "speech_end", utt.end_ns)
+        self.events.stamp(turn, "endpoint", frame.t_ns)
+        if self._spec is not None:
+            held, _, task = self._spec
+            self._active, self._spec = task, None
+            asyncio.create_task(held.release())
+        else:
+            self._active = asyncio.create_task(self._turn(turn, utt.audio, self._finishing, self.sink))
+        self._finishing = None
+
+    def _drop_speculation(self, turn: int) -> None:
+        held, since_ns, task = self._spec
+        self._spec = None
+        held.stop()
+        self.pipeline.cancel()
+        self._dropped.add(task)
+        self.events.discard(turn, since_ns)
 
     def _push_to_talk(self, frame: MicFrame) -> bool:
         """The key decides what is an utterance: everything between press and release. True at a turn's end."""
@@ -126,7 +147,7 @@ class VoiceLoop:
             self.events.stamp(self.turns, "speech_end", self._ptt_frames[-1].t_ns)
             self.events.stamp(self.turns, "endpoint", frame.t_ns)
             self._ptt_frames = []
-            self._active = asyncio.create_task(self._turn(self.turns, audio, None, self._finishing))
+            self._active = asyncio.create_task(self._turn(self.turns, audio, self._finishing, self.sink))
             self._finishing = None
         elif self._active is not None and self._active.done():
             self._active.result()
@@ -145,15 +166,20 @@ class VoiceLoop:
         self.events.stamp(self.turns, "barge_in", frame.t_ns, detect_ms=detect_ms)
         self.say("(interrupted)")
 
-    async def _turn(self, turn: int, audio: np.ndarray, speculative: asyncio.Task | None,
-                    previous: asyncio.Task | None) -> None:
-        text = await self.pipeline.hear(turn, audio, speculative)
+    async def _turn(self, turn: int, audio: np.ndarray, previous: asyncio.Task | None, sink) -> None:
+        me = asyncio.current_task()
+        text = await self.pipeline.hear(turn, audio)
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)  # a cancelled reply finishes its history
+        if me in self._dropped:
+            self._dropped.discard(me)
+            return
         self.say(f"you: {text}")
         if text:
-            reply = await self.pipeline.respond(turn, text, self.sink)
-            self.say(f"assistant: {reply}")
+            reply = await self.pipeline.respond(turn, text, sink)
+            if me not in self._dropped:
+                self.say(f"assistant: {reply}")
+        self._dropped.discard(me)
 
 
 async def mic_frames(vad: VadConfig, audio: AudioConfig, echo=None, gate=None) -> AsyncIterator[MicFrame]:

@@ -41,6 +41,8 @@ def espeak_to_misaki(ps: str) -> str:
 _FLAGS = re.compile(r'\([a-z-]+\)')
 _PUNCT = re.compile(r'[;:,.!?¡¿—…"«»“”(){}\[\]]')
 _WRAPPER_MODULES = ('voice', 'api', 'wrapper')
+_WRAPPER_DEPS = ('atexit', 'ctypes', 'ctypes.util', 'functools', 'os', 'pathlib', 'shutil',
+                 'tempfile', 'typing', 'weakref')
 
 
 def _load_wrapper_class():
@@ -53,6 +55,11 @@ def _load_wrapper_class():
     if spec is None or not spec.submodule_search_locations:
         raise ImportError('phonemizer not installed')
     base = list(spec.submodule_search_locations)[0] + '/backend/espeak/'
+    # Their own imports first, without any lock held, so that while we hold the global
+    # import lock below every import they make is already in sys.modules: holding it
+    # while waiting for another thread's module lock could deadlock.
+    for dep in _WRAPPER_DEPS + (('dlinfo',) if sys.platform != 'win32' else ()):
+        importlib.import_module(dep)
     import _imp
     _imp.acquire_lock()  # nobody may import phonemizer while its names are borrowed
     mods = {}

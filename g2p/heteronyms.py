@@ -32,6 +32,10 @@ _BASS_MUSIC = frozenset('player players guitar guitars guitarist line lines drum
 _LEAD_METAL = frozenset('poisoning pipe pipes paint paints pencil pencils free based exposure levels '
                         'level content weight weights shot bullet bullets crystal acetate oxide '
                         'contamination'.split())
+# Words that make a following verb a bare infinitive ("did the kid read", "let the child read").
+_BARE_VERB_CUES = frozenset("did does do didn't doesn't don't let lets make makes made help helps will would "
+                            "can could should must may might won't can't couldn't shouldn't wouldn't "
+                            "watch watched saw see hear heard".split())
 COMPLEMENTIZER_PREV = frozenset('said say says saying think thought thinks know knew knows believe '
                                 'believes believed hope hoped hopes mean means meant sure fact idea '
                                 'so such given now except note notice realize realized ensure '
@@ -43,11 +47,15 @@ def _is_sentence_start(prev: Optional[str]) -> bool:
     return prev is None or prev in '.!?;:—…"“”()'
 
 
-def guess(word: str, prev: Optional[str], nxt: Optional[str], sentence: Sequence[str]) -> Optional[str]:
+def guess(word: str, prev: Optional[str], nxt: Optional[str], sentence: Sequence[str],
+          nxt2: Optional[str] = None, prev2: Optional[str] = None) -> Optional[str]:
     """Tag for `word` (lowercase) given lowercase neighbours (punctuation as itself, None at edges)."""
     if word == 'read':
         if prev in PERFECT or prev in THIRD:
             return 'VBD'
+        if prev2 in DETS and prev and prev.isalpha() and not prev.endswith('s') and prev not in BE \
+                and prev not in MODALS and prev not in SUBJECTS and not any(w in _BARE_VERB_CUES for w in sentence):
+            return 'VBD'  # "the sign read": a singular subject takes "reads" in the present
         if prev in SUBJECTS and any(w in PAST_CUES for w in sentence):
             return 'VBD'
         return None
@@ -74,6 +82,11 @@ def guess(word: str, prev: Optional[str], nxt: Optional[str], sentence: Sequence
     if word == 'wound':
         return 'VBD' if prev not in DETS and prev not in PREPS and nxt in OBJECT_START else None
     if word == 'that':
+        if nxt and nxt[0].isalpha() and nxt not in SUBJECTS and nxt not in DETS and nxt not in OBJECTS \
+                and (nxt2 is None or not nxt2[0].isalpha()):
+            return 'DT'  # "find that information." -- no clause can follow: a determiner
+        if nxt is None or not nxt[0].isalpha():
+            return 'DT'  # "I know that." -- a pronoun
         if prev in COMPLEMENTIZER_PREV or (prev not in PREPS and nxt in SUBJECTS - {'it'}):
             return None
         return 'DT'

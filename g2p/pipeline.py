@@ -199,7 +199,11 @@ class G2P:
                 t.tag = 'SPECIAL'
                 continue
             if self.lexicon.variants(low) is not None or low in ('lead', 'read'):
-                t.tag = heteronyms.guess(low, prev, nxt, sentence)
+                nxt2 = lowered[i + 2] if i + 2 < len(tokens) else None
+                prev2 = lowered[i - 2] if i > 1 else None
+                t.tag = heteronyms.guess(low, prev, nxt, sentence, nxt2, prev2)
+            elif low == "that's":
+                t.tag = 'DT'  # the demonstrative pronoun, stressed as Misaki's tagger has it
             if '-' in t.text and t.text not in self.lexicon.golds and t.text.lower() not in self.lexicon.golds:
                 pieces_of[i], pss = self._compound(t.text, shouting)
                 parts_of[i] = pss

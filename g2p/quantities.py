@@ -162,6 +162,8 @@ def _iso(m: regex.Match) -> str:
 
 # ---- times -----------------------------------------------------------------
 _AMPM = regex.compile(r'\b(\d{1,2})(?:[:.](\d{2}))?\s*([AaPp])\.?\s?[Mm]\b\.?(?=(\s+\p{Lu}|\s*$)?)')
+_AMPM_RANGE = regex.compile(r'\b(\d{1,2})(?:[:.](\d{2}))?(?:\s*([AaPp])\.?\s?[Mm]\b\.?)?\s*[-–]\s*'
+                            r'(?=\d{1,2}(?:[:.]\d{2})?\s*[AaPp]\.?\s?[Mm]\b)')
 _CLOCK = regex.compile(r'(?<![\d:.,])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:]|[.,]\d)')
 _RATIO = regex.compile(r'(?<![\d:.,])(\d+):(\d)(?![\d:])')
 
@@ -199,6 +201,14 @@ def _ampm(m: regex.Match) -> str:
     letters = 'A.M.' if m.group(3) in 'Aa' else 'P.M.'
     end = ' .' if m.group(0).endswith('.') and m.group(4) is not None else ''
     return _w(_colon(cardinal(h), _minutes(mm)) + [letters]) + end
+
+
+def _ampm_range(m: regex.Match) -> str:
+    """The first half of "9-5 pm", "9am-5pm": "nine to", "nine A.M. to"."""
+    words = _colon(cardinal(int(m.group(1))), _minutes(m.group(2) or '00'))
+    if m.group(3):
+        words.append('A.M.' if m.group(3) in 'Aa' else 'P.M.')
+    return _w(words + ['to'])
 
 
 def _clock(m: regex.Match) -> str:
@@ -364,6 +374,7 @@ def expand_numbers(text: str) -> str:
     text = _PHONE.sub(_phone, text)
     text = _DATE_ISO.sub(_iso, text)
     text = _DATE_MDY.sub(_mdy, text)
+    text = _AMPM_RANGE.sub(_ampm_range, text)
     text = _AMPM.sub(_ampm, text)
     text = _CLOCK.sub(_clock, text)
     text = _RATIO.sub(lambda m: _w(cardinal(int(m.group(1))) + ['to'] + cardinal(int(m.group(2)))), text)

@@ -21,7 +21,7 @@ SYMBOL_WORDS = {
     '±': ' plus or minus ', '×': ' times ', '÷': ' divided by ', '≈': ' approximately ',
     '≠': ' not equal to ', '≤': ' less than or equal to ', '≥': ' greater than or equal to ',
     '<': ' less than ', '>': ' greater than ', '°': ' \ue000degrees ', '~': ' ',
-    '\\': ' backslash ', '#': ' hash ', '$': ' dollars ', '€': ' euros ', '£': ' pounds ',
+    '\\': ' \ue000backslash ', '#': ' hash ', '$': ' dollars ', '€': ' euros ', '£': ' pounds ',
     '¥': ' yen ', '¢': ' cents ', '^': ' ', '*': ' ', '|': ', ', '_': ' ', '•': ', ', '·': ' ',
     '⇒': ' — ', '–': ' — ', '‒': ' — ', '―': ' — ',
     '⁄': '/', '‰': ' per mille ', '√': ' square root of ', '∞': ' infinity ', 'π': ' pi ',

@@ -86,10 +86,14 @@ def _url(m: regex.Match) -> str:
     port = ''
     if ':' in host:
         host, port = host.split(':', 1)
-    spoken = _domain(host)
+    if regex.fullmatch(r'[\d.]+', host):
+        spoken = host  # an IP address: the number reader says it with "dot"
+        colon = ': '
+    else:
+        spoken = _domain(host)
+        colon = _COLON  # Misaki keeps the colon glued, as in clock times
     if port.isdigit():
-        # Misaki keeps the colon (glued, as in clock times) and reads the port as a number.
-        spoken += _COLON + ' '.join(cardinal(int(port)))
+        spoken += colon + ' '.join(cardinal(int(port)))
     for seg in path.split('/'):
         if seg:
             spoken += ' slash ' + _segment(seg)

@@ -165,6 +165,20 @@ def run(args) -> int:
                  **{f"{b}_{k}": np.concatenate([r[b + s] for r in log]) for b in backends
                     for k, s in (("out", ""), ("ref", ":ref"))})
 
+    import webrtcvad
+
+    need = -(-cfg.audio.barge_in_ms // cfg.vad.frame_ms)
+
+    def barge_in(frames: list[np.ndarray], user: list[bool]) -> int | None:
+        """The live loop's rule: `need` frames in a row that are the user's (gate) and speech (VAD)."""
+        vad, run_ = webrtcvad.Vad(cfg.vad.aggressiveness), 0
+        for k, (f, u) in enumerate(zip(frames, user)):
+            pcm = (np.clip(f, -1, 1) * 32767).astype("<i2").tobytes()
+            run_ = run_ + 1 if u and vad.is_speech(pcm, 16000) else 0
+            if run_ >= need:
+                return k
+        return None
+
     def endpointer_fires(frames: list[np.ndarray]) -> int | None:
         ep = Endpointer(cfg.vad)
         for k, f in enumerate(frames):
@@ -175,45 +189,49 @@ def run(args) -> int:
 
     print(f"\nloopback {args.loopback_ms} ms, {args.replies} echo-only replies, {args.barge_ins} with the user "
           f"talking over them (user voice {20 * np.log10(args.user_gain):+.0f} dB vs TTS), gate {args.gate_db} dB")
-    raw_false = 0
-    for kind, (i0, i1, *_r) in trials:
-        if kind == "echo" and endpointer_fires([r["frame"] for r in log[i0:i1]]) is not None:
-            raw_false += 1
-    print(f"raw mic (no AEC): false barge-ins {raw_false}/{args.replies}")
-    results = {}
+    def count(kind: str, fires) -> tuple[int, list[float]]:
+        """Trials of `kind` where `fires(recs)` gives a frame index (after the user's onset for 'user')."""
+        n, lat = 0, []
+        for k_, (i0, i1, t0, onset, end_u) in trials:
+            if k_ != kind:
+                continue
+            recs = log[i0:i1]
+            k = fires(recs)
+            if k is None:
+                continue
+            if kind == "user":
+                if recs[k]["t"] < onset:
+                    continue
+                lat.append((recs[k]["t"] - onset) * 1000)
+            n += 1
+        return n, lat
+
+    raw_ep = count("echo", lambda r: endpointer_fires([x["frame"] for x in r]))[0]
+    raw_bi = count("echo", lambda r: barge_in([x["frame"] for x in r], [True] * len(r)))[0]
+    print(f"raw mic (no AEC, no gate): false barge-ins {raw_bi}/{args.replies}, endpointer starts {raw_ep}/{args.replies}")
     for b in backends:
         ec = cancellers[b]
-        false_aec = false_gate = 0
         num = den = 0.0
         for n, (kind, (i0, i1, *_r)) in enumerate(trials):
-            recs = log[i0:i1]
-            if kind != "echo":
-                continue
-            if endpointer_fires([r[b] for r in recs]) is not None:
-                false_aec += 1
-            if endpointer_fires([r[b] if r[b + ":user"] else np.zeros_like(r[b]) for r in recs]) is not None:
-                false_gate += 1
-            if n >= 1:                            # after the first reply: converged
-                for r in recs:
+            if kind == "echo" and n >= 1:            # after the first reply: converged
+                for r in log[i0:i1]:
                     if r[b + ":playing"]:
                         num += r["mic"]
                         den += float(np.mean(r[b].astype(np.float64) ** 2))
         erle = 10 * np.log10(num / max(den, 1e-20))
-        detected, lat = 0, []
-        for kind, (i0, i1, t0, onset, end_u) in trials:
-            if kind != "user":
-                continue
-            recs = log[i0:i1]
-            k = endpointer_fires([r[b] if r[b + ":user"] else np.zeros_like(r[b]) for r in recs])
-            if k is not None and recs[k]["t"] >= onset:
-                detected += 1
-                lat.append((recs[k]["t"] - onset) * 1000)
-        results[b] = (erle, false_aec, false_gate, detected, lat)
-        print(f"{b:>6}: ERLE {erle:5.1f} dB (canceller's own stat {ec.erle_db:.1f} dB) | false barge-ins: "
-              f"AEC+VAD {false_aec}/{args.replies}, AEC+gate+VAD {false_gate}/{args.replies} | user over "
-              f"playback detected {detected}/{args.barge_ins}"
-              + (f", {np.median(lat):.0f} ms after onset (median)" if lat else "")
-              + f" | {ec.stats()}")
+        gated = lambda r: [x[b] if x[b + ":user"] else np.zeros_like(x[b]) for x in r]  # noqa: E731
+        f_aec = count("echo", lambda r: barge_in([x[b] for x in r], [True] * len(r)))[0]
+        f_bi = count("echo", lambda r: barge_in([x[b] for x in r], [x[b + ":user"] for x in r]))[0]
+        f_ep = count("echo", lambda r: endpointer_fires(gated(r)))[0]
+        d_bi, lat_bi = count("user", lambda r: barge_in([x[b] for x in r], [x[b + ":user"] for x in r]))
+        d_ep, lat_ep = count("user", lambda r: endpointer_fires(gated(r)))
+        med = lambda v: f", median {np.median(v):.0f} ms after the user's onset" if v else ""  # noqa: E731
+        print(f"{b}: ERLE {erle:.1f} dB (canceller's own stat {ec.erle_db:.1f} dB)\n"
+              f"   false barge-ins on echo only ({need} frames user+voiced in a row): AEC alone {f_aec}/{args.replies}, "
+              f"AEC+gate {f_bi}/{args.replies}; endpointer starts on gated frames {f_ep}/{args.replies}\n"
+              f"   user over playback: barge-in {d_bi}/{args.barge_ins}{med(lat_bi)}; "
+              f"endpointer {d_ep}/{args.barge_ins}{med(lat_ep)}\n"
+              f"   {ec.stats()}")
     return 0
 
 

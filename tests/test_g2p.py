@@ -133,12 +133,13 @@ def _lev(a: str, b: str) -> int:
     ('Email me at jane.doe@example.org with any questions.',
      'ˈimˌAl mˌi æt ʤˈAndˌɑtdˈO æt ɪɡzˈæmpəldˌɑtˈɔɹɡ wɪð ˈɛni kwˈɛsʧᵊnz.'),
     ('Go to http://localhost:8080 in your browser.',
-     'ɡˌO tə lˈOkəlhˌOst: ˈAt θˈWzᵊnd ˈATi ɪn jʊɹ bɹˈWzəɹ.'),
+     'ɡˌO tə lˈOkəlhˌOst:ˈAt θˈWzᵊnd ˈATi ɪn jʊɹ bɹˈWzəɹ.'),
     ('Download version 2.1.3 from the site.', 'dˈWnlˌOd vˈɜɹʒən tˈu wˈʌn θɹˈi fɹʌm ðə sˈIt.'),
+    ('Server 10.0.0.1 is down.', 'sˈɜɹvəɹ tˈɛn dˈɑt zˈɪɹO dˈɑt zˈɪɹO dˈɑt wˈʌn ɪz dˌWn.'),
     ('Use the hashtag #SpringCleaning in your posts.',
      'jˈuz ðə hˈæʃtˌæɡ hˈæʃ spɹˈɪŋ klˈinɪŋ ɪn jʊɹ pˈOsts.'),
     ('The file path is C:\\Users\\Public\\notes.txt.',
-     'ðə fˈIl pˈæθ ɪz sˈi: bˈækslæʃ jˈuzəɹz bˈækslæʃ pˈʌblɪk bˈækslæʃ nˈOtsdˌɑttˌiˌɛkstˈi.'),
+     'ðə fˈIl pˈæθ ɪz sˈi:bˈækslæʃ jˈuzəɹz bˈækslæʃ pˈʌblɪk bˈækslæʃ nˈOtsdˌɑttˌiˌɛkstˈi.'),
     # emoji and symbols: espeak-ng's names (as Misaki), a run of one emoji named once
     ('Great job on the test! 🎉', 'ɡɹˈAt ʤˈɑb ˌɔn ðə tˈɛst! pˈɑɹTi pˈɑpəɹ'),
     ('That was hilarious 😂😂', 'ðˈæt wʌz həlˈɛɹiəs fˈAs wɪð tˈɪɹz ʌv ʤˈY'),
@@ -165,6 +166,17 @@ def _lev(a: str, b: str) -> int:
     # function words inside compounds
     ('Keep the ready-to-eat meals in the fridge.', 'kˈip ðə ɹˈɛditʊˈit mˈilz ɪn ðə fɹˈɪʤ.'),
     ('Pre-heat the oven and re-check the timer.', 'pɹˌihˈit ði ˈʌvᵊn ænd ɹˌiʧˈɛk ðə tˈIməɹ.'),
+    # "that" as a pronoun or determiner is stressed; as a conjunction it is not
+    ('I could not find that information.', 'ˌI kʊd nˌɑt fˈInd ðˈæt ˌɪnfəɹmˈAʃən.'),
+    ("That's the Smiths' car in the driveway.", 'ðˈæts ðə smˈɪθs kˈɑɹ ɪn ðə dɹˈIvwˌA.'),
+    ('I know that he left.', 'ˌI nˈO ðæt hi lˈɛft.'),
+    # a singular subject with "read" (not "reads") is past; after "did"/"let" it is not
+    ('The sign read ‘No parking after dark.’', 'ðə sˈIn ɹˈɛd “nˈO pˈɑɹkɪŋ ˈæftəɹ dˈɑɹk.”'),
+    ('Did the kid read it?', 'dˈɪd ðə kˈɪd ɹˈid ɪt?'),
+    ('The kids read every night.', 'ðə kˈɪdz ɹˈid ˈɛvəɹi nˈIt.'),
+    ('Score: 3-2.', 'skˈɔɹ: θɹˈi tə tˈu.'),
+    ('Hours: 9am-5pm.', 'ˈWəɹz: nˈIn ˌAˈɛm tə fˈIv pˌiˈɛm.'),
+    ('Lunch 12-1pm.', 'lˈʌnʧ twˈɛlv tə wˈʌn pˌiˈɛm.'),
     # kept deviations (Misaki: "yen twelve, zero zero zero zero", "three B", "one two cup")
     ('The hotel charges ¥12,000 per night.', 'ðə hOtˈɛl ʧˈɑɹʤᵻz twˈɛlv θˈWzᵊnd jˈɛn pɜɹ nˈIt.'),
     ('The startup raised $3B in its latest funding round.',

@@ -27,6 +27,12 @@ _english_bits = st.sampled_from([
     '**bold**', '`code`', '# Head', '- item', '&', '+', '=', '@', '#', '🎉', '😂', '☀️', '—', '…',
     '"', '“', '”', '(', ')', ';', ':', ',', '.', '!', '?', 'café', 'naïve', 'Zürich', 'x', 'ON',
     'HELLO', 'iPhone', 'C:\\Users\\me', '1/2', '24/7', 'v2.1.3', '1Z999AA', '\u200d', '\ufeff',
+    # addresses, glued words, emoji markers, clock colons
+    'http://localhost:8080/x', 'https://www.example.co.uk/a_b-c.json', 'jane.doe@city-lib.gov',
+    'notes.txt', '~/a/b.tar.gz', '127.0.0.1:80', '#SpringCleaning', '2:30', '00:30', '2:00:35',
+    '❤️', '🌧️', '👍🏽', '👨\u200d👩\u200d👧', '🇺🇸', '😂😂', '→', '~', '°F', '75°F', '68°', '©',
+    '1-800-555-0199', '90210', 'ZIP code', 'Prof.', 'Tues.', 'approx.', 'June 10', 'ready-to-eat',
+    're-check', '\ue001', '\ue002', 'example.com🎉',
 ])
 _mixed = st.lists(st.one_of(_english_bits, st.text(max_size=8)), max_size=12).map(' '.join)
 
