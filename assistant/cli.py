@@ -56,12 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print JSON with segments and times")
 
     sp = sub.add_parser("models", help="fetch, list or verify model files")
-    sp.add_argument("action", choices=["fetch", "list", "verify"])
+    sp.add_argument("action", choices=["fetch", "list", "verify", "build-batched"])
     sp.add_argument("names", nargs="*", metavar="NAME",
                     help="models to act on (default: those the config uses; `list` shows all)")
     sp.add_argument("--all", action="store_true", help="every model in the manifest, optional ones too")
 
     sub.add_parser("doctor", help="check Python, packages, audio devices, models, CPU and memory")
+
+    sp = sub.add_parser("bench", help="run a benchmark from scripts/ (g2p, tts, batch, …), side by side in one run")
+    sp.add_argument("name", help="which benchmark: scripts/bench_NAME.py")
+    sp.add_argument("rest", nargs=argparse.REMAINDER, help="its own arguments")
     return p
 
 
@@ -78,9 +82,16 @@ def _config(args: argparse.Namespace) -> config_mod.Config:
 
 def _models(args: argparse.Namespace, store) -> int:
     used = list(dict.fromkeys(vars(config_mod.load(args.config).models).values()))
-    names = args.names or (list(store.artifacts) if args.all or args.action == "list" else used)
+    built = [n for n, a in store.artifacts.items() if any(s["kind"] == "build" for s in a.sources)]
+    everything = [n for n in store.artifacts if args.action == "list" or n not in built]
+    names = args.names or (everything if args.all or args.action == "list" else used)
     for n in names:
         store.artifact(n)  # unknown names fail before any work
+    if args.action == "build-batched":
+        t0 = time.perf_counter()
+        store.fetch("kokoro-batched")
+        print(f"kokoro-batched: ok in {store.dir('kokoro-batched')} ({time.perf_counter() - t0:.0f} s)")
+        return 0
     if args.action == "list":
         for n in names:
             a = store.artifact(n)
@@ -115,6 +126,8 @@ def dispatch(args: argparse.Namespace) -> int:
     store = default_store()
     if args.command == "models":
         return _models(args, store)
+    if args.command == "bench":
+        return _bench(args.name, args.rest)
     if args.command == "doctor":
         from assistant.doctor import doctor
 
@@ -157,6 +170,23 @@ def dispatch(args: argparse.Namespace) -> int:
                 _print_profile(events, cfg)
         return 0
     raise AssertionError(args.command)
+
+
+def _bench(name: str, rest: list[str]) -> int:
+    import runpy
+
+    scripts = Path(__file__).resolve().parents[1] / "scripts"
+    script = scripts / f"bench_{name}.py"
+    if not script.is_file():
+        known = sorted(p.stem[len("bench_"):] for p in scripts.glob("bench_*.py"))
+        raise InputError(f"no benchmark named {name!r}",
+                         f"known: {', '.join(known) or 'none (benchmarks live in the source checkout)'}")
+    sys.argv = [str(script), *rest]
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as e:
+        return int(e.code or 0) if not isinstance(e.code, str) else 1
+    return 0
 
 
 def _print_profile(events, cfg) -> None:

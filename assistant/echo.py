@@ -7,7 +7,7 @@
     ec.echo_return_loss_enhancement_db
 
     gate = SpeechGate(threshold_db=10)
-    gate.is_user(mic_frame, clean, speaking=ec.playing)   # barge-in or residual echo?
+    gate.is_user(mic_frame, clean, speaking=ec.playing, trusted=not ec.settling)  # user or echo?
 
 Two cancellers behind one interface (`backend=`):
 
@@ -28,8 +28,8 @@ Alignment. The reference and the mic are two continuous streams on the same audi
 Reference samples go into a ring with a write index; every mic frame takes the next
 `frame_len` reference samples from a read index. The echo of reference sample j reaches the
 canceller (output latency + air + input latency) after it was handed over, so the read index
-must stay just behind the write index: a servo keeps the smallest slack (reference samples
-left after a frame) over the last second near `target_lead_ms` (a reference that comes early is
+must stay just behind the write index: a servo keeps the slack (reference samples left after
+a frame) between 0 and `target_lead_ms` + 60 ms (a reference that comes early is
 harmless, the delay estimator and the filter absorb it; one that comes late cannot be
 cancelled). Missing reference (player closed) reads as silence.
 
@@ -89,19 +89,26 @@ class NlmsCanceller:
         self.erle_lin = 1.0
         self.Sf = self.Sb = self.Sd
 
-    def shift(self, k: int) -> None:
-        """The echo now arrives `k` samples later (earlier if negative): move both filters' taps."""
+    def shifted(self, W: np.ndarray, k: int) -> np.ndarray:
+        """Filter `W` for an echo that arrives `k` samples later (earlier if negative)."""
         B, P = self.B, self.P
-        for W in (self.Wf, self.Wb):
-            taps = np.fft.irfft(W, 2 * B, axis=1)[:, :B].reshape(-1)
-            moved = np.zeros_like(taps)
-            if k >= 0:
-                moved[k:] = taps[:len(taps) - k]
-            else:
-                moved[:k] = taps[-k:]
-            g = np.zeros((P, 2 * B))
-            g[:, :B] = moved.reshape(P, B)
-            W[:] = np.fft.rfft(g, axis=1)
+        taps = np.fft.irfft(W, 2 * B, axis=1)[:, :B].reshape(-1)
+        moved = np.zeros_like(taps)
+        if k >= 0:
+            moved[k:] = taps[:len(taps) - k]
+        else:
+            moved[:k] = taps[-k:]
+        g = np.zeros((P, 2 * B))
+        g[:, :B] = moved.reshape(P, B)
+        return np.fft.rfft(g, axis=1)
+
+    def load(self, W: np.ndarray, erle_lin: float) -> None:
+        """Start both filters from `W` (a known-good filter, moved to the current delay)."""
+        self.Wf[:] = W
+        self.Wb[:] = W
+        self.erle_lin = erle_lin
+        self.Sb = self.Sf
+        self._frozen_run = 0
 
     def process_block(self, x: np.ndarray, d: np.ndarray) -> np.ndarray:
         B, P = self.B, self.P
@@ -134,7 +141,7 @@ class NlmsCanceller:
         self.Sd = a * self.Sd + (1 - a) * pd
         self.Sf = a * self.Sf + (1 - a) * pf
         self.Sb = a * self.Sb + (1 - a) * pb
-        if far and not self.frozen:
+        if far and not self.frozen and pd > 1e-10 * B:          # (a mic of zeros is a dropout)
             # per-bin NLMS normalisation: the reference energy in that bin over the whole tail
             # (all partitions), smoothed a little; a loud onset is already in it, so no blow-up
             span = np.sum(self.X.real ** 2 + self.X.imag ** 2, axis=0)
@@ -217,7 +224,7 @@ class EchoCanceller:
     """Cleans 16 kHz mic frames of what the assistant itself is playing (see the module doc)."""
 
     def __init__(self, rate: int = RATE, frame_len: int = 480, backend: str = "auto",
-                 tail_ms: int = 240, target_lead_ms: float = 10.0, ring_s: float = 4.0) -> None:
+                 tail_ms: int = 240, target_lead_ms: float = 15.0, ring_s: float = 4.0) -> None:
         if rate != RATE:
             raise ValueError(f"EchoCanceller works at {RATE} Hz (the mic pipeline's rate), not {rate}")
         if frame_len % BLOCK:
@@ -231,9 +238,12 @@ class EchoCanceller:
         self._r = 0                      # absolute index of the reference for the next mic frame
         self._started = False
         self._resamplers: dict[int, object] = {}
-        self._leads: deque[int] = deque(maxlen=max(1, RATE // frame_len))   # ~1 s of frames
+        self._leads: deque[int] = deque(maxlen=max(1, 3 * RATE // frame_len))   # ~3 s of frames
         self.target_lead = int(target_lead_ms * RATE / 1000)
         self.stall = int(0.25 * RATE)
+        self._disturbed = -(1 << 30)     # frame count at the last alignment change
+        self._echo_hold = -(-300 * RATE // 1000 // frame_len)
+        self._settle_frames = -(-1500 * RATE // 1000 // frame_len)
         self.shifts = 0                  # servo corrections of the alignment
         self.realigned = 0               # realignments after a stall
         self.missing = 0                 # reference samples read before they arrived
@@ -245,17 +255,24 @@ class EchoCanceller:
         self._out_e = 0.0
         self.frame_erle_db = 0.0         # mic/out energy ratio of the last frame
         self._since_far = 1 << 30        # frames since the reference last had sound
+        self._mic_live = False           # the last mic frame was not digital silence
         self._hold_frames = -(-500 * RATE // 1000 // frame_len)
+        # both backends: delay estimate and reference history, for the residual check (and nlms)
+        self._delay = DelayEstimator()
+        self._corr_lag = 20 * RATE // 1000           # residual checked against the echo delay +- 20 ms
+        self._hist = np.zeros(self._delay.max_lag + frame_len + self._corr_lag + BLOCK, np.float32)
+        self._prev_out = np.zeros(frame_len, np.float32)
+        self.echo_corr = 0.0             # residual's correlation with the reference (last frame)
+        self._echo_like = -(1 << 30)     # frame count when the residual last looked like our echo
         if self.backend == "webrtc":
             from pywebrtc_audio import EchoCanceller as Aec3
 
             self._aec = Aec3(sample_rate=RATE)
         else:
             self._nlms = NlmsCanceller(BLOCK, tail_ms)
-            self._delay = DelayEstimator()
             self.bulk_delay = 0
             self._last_est: int | None = None
-            self._hist = np.zeros(self._delay.max_lag + frame_len + BLOCK, np.float32)
+            self._good: tuple[np.ndarray, int, float] | None = None   # (filter, its delay, its erle)
 
     # -- reference side (output thread) --
     def reference(self, block: np.ndarray, rate: int) -> None:
@@ -287,12 +304,13 @@ class EchoCanceller:
     def _take(self, n: int) -> np.ndarray:
         """The `n` reference samples aligned with the next mic frame.
 
-        slack = reference samples left over after this frame. It jitters with the callback block
-        sizes (~ +-10 ms); the servo looks at its minimum over a window of ~1 s and moves the
-        read index only when that leaves [0, target + 2 blocks]: forward when the reference comes
-        earlier than needed (less delay for the filter to cover), back when the mic overtook the
-        reference (an output underrun: those samples would otherwise be lost for good). Stalls
-        longer than `stall` (player stopped or started late) realign at once.
+        slack = reference samples left over after this frame. It jitters with the callback
+        timing (0-70 ms measured on PulseAudio under load). The read index moves back at once
+        when the mic overtook the reference (slack < 0: an output underrun; those samples would
+        otherwise be lost for good), and forward when the smallest slack over ~3 s stays above
+        target + 60 ms (the reference comes much earlier than needed). Each move changes the
+        echo delay the canceller sees, so it marks the canceller `settling`. Stalls longer than
+        `stall` (player stopped or started late) realign at once.
         """
         with self._lock:
             if not self._started:
@@ -304,15 +322,23 @@ class EchoCanceller:
             size = len(self._ring)
             if slack > size // 2 or slack < -self.stall:  # one side stalled: realign to now
                 self.realigned += 1
+                self._disturbed = self.frames
                 self._r = self._w - n - self.target_lead
+                slack = self.target_lead
+                self._leads.clear()
+            if slack < 0:                               # the mic overtook the reference: step back now
+                self._r += slack - self.target_lead
+                self.shifts += 1
+                self._disturbed = self.frames
                 slack = self.target_lead
                 self._leads.clear()
             self._leads.append(slack)
             if len(self._leads) == self._leads.maxlen:
                 lo = min(self._leads)
-                if lo < 0 or lo > self.target_lead + 2 * BLOCK:
+                if lo > self.target_lead + 6 * BLOCK:   # steadily early: take fresher reference
                     self._r += lo - self.target_lead
                     self.shifts += 1
+                    self._disturbed = self.frames
                     self._leads.clear()
             out = np.zeros(n, np.float32)
             start = max(self._r, self._w - size)
@@ -340,11 +366,21 @@ class EchoCanceller:
     def process_aligned(self, d: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Cancel with an explicit reference `x` of the same length (tests, offline use)."""
         self.far_active = _power(x) > 1e-8
+        live = bool(np.any(d))
+        if self.far_active and self._mic_live and not live:
+            # sound, then digital silence while we play: the capture dropped out (an overrun, a
+            # busy machine); the echo's timing is likely to have moved: distrust the output a while
+            self._disturbed = self.frames
+        self._mic_live = live
         self._since_far = 0 if self.far_active else self._since_far + 1
+        n = len(d)
+        self._hist = np.concatenate([self._hist[n:], x])
+        est = self._delay.push(x, d)
         if self.backend == "webrtc":
             out = self._aec.process(np.ascontiguousarray(d, np.float32), np.ascontiguousarray(x, np.float32))
         else:
-            out = self._nlms_frame(d, x)
+            out = self._nlms_frame(d, est)
+        self._check_residual(out, est)
         pm, po = _power(d), _power(out)
         self.frame_erle_db = _db(pm) - _db(po)
         if self.far_active and pm > 1e-8 and not self.near_end:
@@ -354,26 +390,81 @@ class EchoCanceller:
         self.frames += 1
         return out
 
-    def _nlms_frame(self, d: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def _check_residual(self, out: np.ndarray, est: int | None) -> None:
+        """How much of the output is still our own echo: the largest normalised correlation of the
+        last two output frames with the reference around the estimated echo delay. Linear echo
+        that the canceller missed (its timing moved, it is re-converging) correlates strongly;
+        the user's voice does not. Above 0.5 the canceller is not trusted for 0.3 s."""
+        both = np.concatenate([self._prev_out, out]).astype(np.float64)
+        self._prev_out = out
+        self.echo_corr = 0.0
+        if est is None or not self.playing:
+            return
+        m, L, M = len(both), len(self._hist), self._corr_lag
+        hi = L - max(0, est - M)
+        lo = hi - m - 2 * M
+        if lo < 0:
+            return
+        seg = self._hist[lo:hi].astype(np.float64)
+        eo = float(both @ both)
+        if eo < 1e-9 * m:
+            return
+        c = np.correlate(seg, both, "valid")                      # len 2M+1
+        cs = np.concatenate([[0.0], np.cumsum(seg * seg)])
+        es = cs[m:] - cs[:-m]
+        r = np.abs(c) / np.sqrt(eo * np.maximum(es, 1e-12))
+        self.echo_corr = float(r.max())
+        if self.echo_corr > 0.5:
+            self._echo_like = self.frames
+
+    def _nlms_frame(self, d: np.ndarray, est: int | None) -> np.ndarray:
         n = len(d)
-        self._hist = np.concatenate([self._hist[n:], x])
-        est = self._delay.push(x, d)
         if est is not None and est != self._last_est:
             lo, hi = self.bulk_delay, self.bulk_delay + self._nlms.P * BLOCK - 80 * RATE // 1000
             if not lo <= est <= hi:                     # echo outside the filter's window: move it
                 self.bulk_delay = max(0, est - 20 * RATE // 1000)
                 self._nlms.reset()
-            elif self._last_est is not None and abs(est - self._last_est) >= 4:
-                self._nlms.shift(est - self._last_est)  # the path's timing moved (an underrun): follow it
+                self._good = None
+            elif self._last_est is not None and abs(est - self._last_est) < 4:
+                # slow drift (two audio clocks ~60 ppm apart, a resampling loopback): move the
+                # filters along with it, quietly
+                nl = self._nlms
+                nl.Wf[:] = nl.shifted(nl.Wf, est - self._last_est)
+                nl.Wb[:] = nl.shifted(nl.Wb, est - self._last_est)
+            elif self._last_est is not None:
+                # the path's timing moved (an underrun, a capture dropout): restart from the last
+                # well-converged filter moved to the new delay (the current one may have begun
+                # to adapt to the change already, or frozen on it)
+                nl = self._nlms
+                if self._good is not None:
+                    W, at, erle = self._good
+                    nl.load(nl.shifted(W, est - at), min(erle, 10.0))
+                else:
+                    nl.load(nl.shifted(nl.Wf, est - self._last_est), 1.0)
+                self._disturbed = self.frames
             self._last_est = est
         L = len(self._hist)
         xd = self._hist[L - n - self.bulk_delay: L - self.bulk_delay]
+        assert len(xd) == n
         out = np.empty(n, np.float32)
         for i in range(0, n, BLOCK):
             out[i:i + BLOCK] = self._nlms.process_block(xd[i:i + BLOCK], d[i:i + BLOCK])
+        nl = self._nlms
+        if (nl.erle_lin > 30.0 and not nl.frozen and self._last_est is not None and not self.settling
+                and self.frames % 16 == 0):           # remember a well-converged filter (> 15 dB)
+            self._good = (nl.Wf.copy(), self._last_est, nl.erle_lin)
         return out
 
     # -- stats --
+    @property
+    def settling(self) -> bool:
+        """The alignment of reference and echo changed within the last 1.5 s (an output underrun,
+        a capture dropout, a stall, a new delay), or the output correlated with the reference
+        within the last 0.3 s: the canceller may be re-converging and its output hold plain echo.
+        Pass `trusted=not ec.settling` to SpeechGate.is_user."""
+        return (self.frames - self._disturbed < self._settle_frames
+                or self.frames - self._echo_like < self._echo_hold)
+
     @property
     def playing(self) -> bool:
         """Something played within the last 0.5 s (echo delay + reverberation): the time when
@@ -396,8 +487,8 @@ class EchoCanceller:
 
     @property
     def delay_ms(self) -> float | None:
-        """Estimated echo delay behind the aligned reference (nlms; None for webrtc/unknown)."""
-        if self.backend != "nlms" or self._delay.delay is None:
+        """Estimated echo delay behind the aligned reference (None until known)."""
+        if self._delay.delay is None:
             return None
         return self._delay.delay * 1000 / RATE
 
@@ -428,8 +519,10 @@ class SpeechGate:
     While something plays, the canceller removes about `erle` dB of the echo; a frame that is
     only echo therefore loses about that much between mic and output. The user's voice is not
     in the reference and passes through, so a frame with the user in it loses much less. The
-    gate learns the typical loss on frames it rejects (a slow running average of the per-frame
-    mic/out ratio, clamped to [min_erle_db, max_erle_db]) and a frame counts as the user's when
+    gate learns how much echo-only frames lose at the least (the 10th percentile of the per-frame
+    mic/out ratio over the last ~200 rejected frames that lost at least `threshold_db`, clamped
+    to `max_erle_db`; the canceller's depth swings by tens of dB from word to word, and the
+    shallow end is what a barge-in must beat) and a frame counts as the user's when
 
         out_db > noise_db + floor_db              (something above the room's noise), and
         out_db > mic_db - erle_db + threshold_db  (above the predicted residual echo by a margin)
@@ -456,9 +549,13 @@ class SpeechGate:
         self.erle_db = min_erle_db    # learnt; starts closed (nothing passes while we speak) until the canceller converges
         self.noise_db = -70.0
         self._run = 0                                # frames in a row that looked like the user
+        self._losses: deque[float] = deque(maxlen=200)   # echo-only mic->out losses, last ~6 s
         self._recent: deque[float] = deque(maxlen=100)   # 3 s of 30 ms output levels
 
-    def is_user(self, mic: np.ndarray, clean: np.ndarray, speaking: bool) -> bool:
+    def is_user(self, mic: np.ndarray, clean: np.ndarray, speaking: bool, trusted: bool = True) -> bool:
+        """`speaking`: our reply may be in the mic (EchoCanceller.playing); `trusted`: the canceller
+        is converged and aligned (not EchoCanceller.settling). While speaking and not trusted,
+        nothing passes."""
         mic_db, out_db = _db(_power(mic)), _db(_power(clean))
         self._recent.append(out_db)
         if len(self._recent) >= 10:
@@ -467,9 +564,13 @@ class SpeechGate:
         if not speaking:
             self._run = 0
             return loud
-        candidate = loud and out_db > mic_db - self.erle_db + self.threshold_db
-        if not candidate and mic_db > self.noise_db + self.floor_db:
-            loss = min(max(mic_db - out_db, self.min_erle_db), self.max_erle_db)
-            self.erle_db += 0.05 * (loss - self.erle_db)
+        candidate = trusted and loud and out_db > mic_db - self.erle_db + self.threshold_db
+        loss = mic_db - out_db
+        if trusted and not candidate and mic_db > self.noise_db + self.floor_db and loss >= self.threshold_db:
+            # learn only from frames the canceller clearly worked on: the user's own frames
+            # (little loss) must not teach the gate that the echo is loud, or it locks them out
+            self._losses.append(min(loss, self.max_erle_db))
+            if len(self._losses) >= 20:
+                self.erle_db = float(np.percentile(self._losses, 10))
         self._run = self._run + 1 if candidate else 0
         return self._run >= self.confirm

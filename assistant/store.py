@@ -212,7 +212,8 @@ class ModelStore:
             if not todo:
                 return
             try:
-                for spec, tmp in _SOURCES[source["kind"]](source, todo, dest, self.log):
+                fetcher = self._build if source["kind"] == "build" else _SOURCES[source["kind"]]
+                for spec, tmp in fetcher(source, todo, dest, self.log):
                     self._install(name, spec, tmp)
             except (OSError, ModelError, subprocess.SubprocessError, zipfile.BadZipFile,
                     tarfile.TarError, KeyError) as e:
@@ -225,6 +226,24 @@ class ModelStore:
         raise ModelError(f"could not fetch model {name!r}: {detail}",
                          "check the network or a proxy, then run `assistant models fetch` again; "
                          f"or copy {files} into {dest} by hand")
+
+    def _build(self, source: dict, todo: list[FileSpec], dest: Path, log) -> Iterator[tuple[FileSpec, Path]]:
+        """Make the files here from another artifact, with a builder from this project."""
+        import importlib
+
+        module, _, func = source["builder"].partition(":")
+        try:
+            builder = getattr(importlib.import_module(module), func)
+            with tempfile.TemporaryDirectory(dir=dest, prefix=".build-") as work:
+                log(f"  building {dest.name} from {source['from']} (about a minute)")
+                builder(Path(work), self.path(source["from"]))
+                for spec in todo:
+                    tmp = _tmp_in(dest, spec.name)
+                    os.replace(Path(work) / spec.name, tmp)
+                    yield spec, tmp
+        except ImportError as e:
+            raise ModelError(f"building {dest.name} needs PyTorch ({e.name} is missing)",
+                             "pip install -e '.[build]' (PyTorch CPU), then run it again") from None
 
     def _install(self, name: str, spec: FileSpec, tmp: Path) -> None:
         got = sha256_file(tmp)
@@ -243,6 +262,8 @@ class ModelStore:
 def _describe(source: dict) -> str:
     if source["kind"] == "url":
         return source["url"].split("/{file}")[0]
+    if source["kind"] == "build":
+        return f"build from {source['from']}"
     if "parts" in source:
         return "pypi " + ", ".join(p["package"] for p in source["parts"])
     return f'{source["kind"]} {source["package"]}'

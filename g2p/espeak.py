@@ -103,7 +103,10 @@ class EspeakFallback:
             return self.available
         try:
             import espeakng_loader
-            wrapper_cls = _load_wrapper_class()
+            try:
+                wrapper_cls = _load_wrapper_class()
+            except Exception:  # phonemizer's layout changed: take the heavy, ordinary import
+                from phonemizer.backend.espeak.wrapper import EspeakWrapper as wrapper_cls
             wrapper_cls.set_library(espeakng_loader.get_library_path())
             wrapper_cls.set_data_path(espeakng_loader.get_data_path())
             wrapper = wrapper_cls()

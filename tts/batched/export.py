@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import time
 from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 OPSET = 17
 INPUTS = ["input_ids", "input_lengths", "styles", "speed"]
@@ -49,6 +46,12 @@ def export_fp32(model, out_path: Path) -> Path:
     return out_path
 
 
+# conv_post feeds exp() (magnitudes) and sin() (phases); noise_convs read the source's phase
+# spectrum; m_source mixes the harmonics. Quantising them costs ~2 dB log-mel and saves almost
+# nothing: they stay float.
+_KEEP_FLOAT = ("conv_post", "noise_convs", "F0_conv", "N_conv", "m_source")
+
+
 def quantize_int8(fp32_path: Path, out_path: Path) -> Path:
     """Dynamic int8 quantisation of the decoder's Conv and MatMul weights (uint8, like the shipped model).
 
@@ -63,18 +66,18 @@ def quantize_int8(fp32_path: Path, out_path: Path) -> Path:
 
     graph = onnx.load(str(fp32_path), load_external_data=False).graph
     nodes = [n.name for n in graph.node
-             if n.op_type in ("Conv", "MatMul") and n.name.startswith("/decoder/")]
+             if n.op_type in ("Conv", "MatMul") and n.name.startswith("/decoder/")
+             and not any(k in n.name for k in _KEEP_FLOAT)]
     quantize_dynamic(str(fp32_path), str(out_path), op_types_to_quantize=["Conv", "MatMul"],
                      nodes_to_quantize=nodes, weight_type=QuantType.QUInt8)
     return out_path
 
 
-def verify(model, onnx_path: Path, max_db: float = 2.0) -> dict:
+def verify(model, onnx_path: Path, max_db: float = 1.0) -> dict:
     """Run torch and onnxruntime on a batch of a shape unlike the export dummy; lengths must match.
 
-    Audio is compared loosely: the harmonic source accumulates phase in float32, so tiny rounding
-    differences between the two runtimes shift it a little (about 0.2 dB log-mel on speech; more
-    on the random tokens used here).
+    Audio is compared by log-mel distance (about 0.15 dB here): float rounding differs between the
+    runtimes and the generator does not damp it completely.
     """
     import numpy as np
     import onnxruntime as ort

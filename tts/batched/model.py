@@ -396,17 +396,32 @@ class Generator(nn.Module):
 
     # -- harmonic source -------------------------------------------------------------------------
     def source(self, f0: torch.Tensor) -> torch.Tensor:
-        """f0 [B,L] (zero past each end) -> harmonic excitation [B, L*scale]."""
+        """f0 [B,L] (zero past each end) -> harmonic excitation [B, L*scale].
+
+        Same signal as the reference SineGen (phase = cumulative sum of per-step increments, spread
+        linearly over each step with half-pixel centres, clamped at the ends), but the phase is kept
+        in turns modulo 1 before it grows: the reference's float32 phase reaches ~1e4 rad within a
+        few seconds and carries ~0.1 rad of rounding noise that differs between runtimes and shapes.
+        """
+        n_steps, scale = f0.shape[1], self.scale
         h = torch.arange(1, self.harmonics + 1, device=f0.device, dtype=f0.dtype)
-        fn = f0[:, :, None] * h  # [B,L,H]
-        rad = torch.remainder(fn / SAMPLE_RATE, 1.0)  # per-sample phase increment, constant in a step
-        phase = torch.cumsum(rad, dim=1) * (2 * math.pi * self.scale)
-        phase = F.interpolate(phase.transpose(1, 2), scale_factor=float(self.scale), mode="linear",
-                              align_corners=False)  # [B,H,N]
-        f0_up = F.interpolate(f0[:, None, :], scale_factor=float(self.scale), mode="nearest")  # [B,1,N]
-        uv = (f0_up > 10.0).to(f0.dtype)
-        sines = torch.sin(phase) * 0.1 * uv  # [B,H,N]
-        return torch.tanh(self.m_source.l_linear(sines.transpose(1, 2))).squeeze(2)  # [B,N]
+        rad = torch.remainder(f0[:, :, None] * h / SAMPLE_RATE, 1.0)  # turns per sample, per step [B,L,H]
+        step = torch.remainder(rad * scale, 1.0)  # turns per step, modulo 1
+        start = torch.remainder(torch.cumsum(step, dim=1), 1.0)  # phase at each step centre, mod 1
+        i = torch.arange(n_steps * scale, device=f0.device, dtype=f0.dtype)
+        pos = (i + 0.5) / scale - 0.5  # source coordinate of each sample (half-pixel)
+        j0 = torch.floor(pos)
+        w = pos - j0
+        last = (n_steps - 1) * torch.ones_like(j0)
+        j1 = torch.minimum(j0 + 1, last)
+        w = torch.where(j0 < 0, torch.zeros_like(w), w)
+        w = torch.where(j0 >= last, torch.zeros_like(w), w)
+        j0 = torch.minimum(j0.clamp(min=0), last).long()
+        j1 = j1.clamp(min=0).long()
+        turns = start.index_select(1, j0) + w[None, :, None] * (rad.index_select(1, j1) * scale)
+        uv = (f0.index_select(1, torch.div(i.long(), scale, rounding_mode="floor")) > 10.0).to(f0.dtype)
+        sines = torch.sin(2 * math.pi * torch.remainder(turns, 1.0)) * 0.1 * uv[:, :, None]  # [B,N,H]
+        return torch.tanh(self.m_source.l_linear(sines)).squeeze(2)  # [B,N]
 
     def stft(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Centred STFT with each item reflect-padded at its own end -> [B, 2*bins, frames]."""
@@ -422,7 +437,9 @@ class Generator(nn.Module):
         nb = self.n_fft // 2 + 1
         re, im = spec[:, :nb], spec[:, nb:]
         # torch.angle gives +pi for (re < 0, im == 0); ONNX's atan2 lowering gives -pi there
+        # (and 0 for re == im == 0, where the lowered atan2 would divide 0 by 0)
         phase = torch.where((im == 0) & (re < 0), torch.full_like(re, math.pi), torch.atan2(im, re))
+        phase = torch.where((im == 0) & (re == 0), torch.zeros_like(re), phase)
         return torch.cat([torch.sqrt(re * re + im * im), phase], dim=1)
 
     def istft(self, mag: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
@@ -441,14 +458,16 @@ class Generator(nn.Module):
         har = self.stft(har_src, n_samp)
         m_fr = time_mask(frames_len, har.shape[2])
         har = har * m_fr
-        lens = [g_len * self.rates[0], g_len * self.scale // self.hop + 1]
+        last = len(self.ups) - 1
         for i in range(len(self.ups)):
-            mi = time_mask(lens[i], x.shape[2] * self.rates[i] + i)
-            ni = lens[i].to(torch.float32)[:, None, None]
+            extra = 1 if i == last else 0  # the reflection pad before the last stage's sum
+            n_i = g_len * math.prod(self.rates[: i + 1]) + extra
+            mi = time_mask(n_i, x.shape[2] * self.rates[i] + extra)
+            ni = n_i.to(torch.float32)[:, None, None]
             x = F.leaky_relu(x, 0.1)
             xs = self.noise_res[i](self.noise_convs[i](har) * mi, s, mi, ni)
             x = self.ups[i](x)
-            if i == len(self.ups) - 1:
+            if i == last:
                 x = F.pad(x, (1, 0), mode="reflect")
             x = (x + xs) * mi
             acc = None

@@ -131,8 +131,6 @@ def onnx_state_dict(source_onnx: Path) -> dict[str, np.ndarray]:
 
 def _fold_weight_norm(sd: dict) -> dict:
     """weight_g/weight_v (or parametrizations.weight.original0/1) -> weight = g * v / ||v||."""
-    import torch
-
     out = {}
     pairs = {}
     for k, v in sd.items():
@@ -162,10 +160,9 @@ def checkpoint_state_dict(pth: Path) -> dict:
     for part, sd in raw.items():
         sd = {(k[7:] if k.startswith("module.") else k): v for k, v in sd.items()}
         for k, v in _fold_weight_norm(sd).items():
-            k = re.sub(r"\.lstm(s\.\d+)?\.|\.shared\.", lambda m: m.group(0), k)
             out[f"{part}.{k}"] = v
     fixed = {}
-    for k, v in out.items():
+    for k, v in out.items():  # nn.LSTM(bidirectional) keys -> BiLSTM's fw / bw halves
         m = re.match(r"(.*)\.(weight_ih_l0|weight_hh_l0|bias_ih_l0|bias_hh_l0)(_reverse)?$", k)
         if m:
             k = f"{m.group(1)}.{'bw' if m.group(3) else 'fw'}.{m.group(2)}"
@@ -173,7 +170,7 @@ def checkpoint_state_dict(pth: Path) -> dict:
     return fixed
 
 
-def load_into(model, source: Path, strict_report: bool = True) -> dict[str, list[str]]:
+def load_into(model, source: Path) -> dict[str, list[str]]:
     """Fill `model` from an .onnx (shipped int8 export) or .pth (official checkpoint).
 
     Returns {'missing': [...], 'unexpected': [...]} (after dropping known-unused keys).

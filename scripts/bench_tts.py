@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Kokoro engine variants side by side: RTF, time to first audio of a 4-word chunk, peak RSS.
+
+usage: python scripts/bench_tts.py [--rounds 3] [--batched DIR]   (or: assistant bench tts ...)
+
+Every variant is loaded in this one process and the variants are alternated sentence by
+sentence after a warm-up, so a machine whose speed drifts (it does, ~2.5x within an hour
+here) affects all of them alike. Peak RSS is measured per variant in a child process of
+its own. Variants: the shipped int8 model as the engine runs it (2 threads), the same with
+onnxruntime's spin-waiting off, and, with --batched DIR (built by `python -m tts.batched DIR`),
+the rebuilt model and its int8 variant at batch 1.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SENTENCES = [
+    "Sure, here it is.",
+    "The capital of France is Paris, a city known for its art and food.",
+    "A spider has eight legs.",
+    "Tonight the temperature will drop to minus seven degrees, so bring a coat.",
+    "I set a timer for ten minutes.",
+    "The meeting moved to Thursday at three in the afternoon.",
+]
+FIRST_CHUNK = "Sure, the capital is"  # four words: what a reply's first chunk looks like
+
+
+def make_variants(batched: Path | None) -> dict:
+    """name -> callable(phonemes) -> audio, built lazily so a child process loads only one."""
+    import onnxruntime as ort
+
+    from assistant.store import default_store
+    from tts import KokoroEngine
+
+    store = default_store()
+    paths = (store.path("kokoro-v1.0-int8"), store.path("kokoro-vocab"), store.dir("kokoro-voices"))
+
+    def shipped(spin: bool):
+        def load():
+            e = KokoroEngine(*paths, threads=2)
+            if not spin:
+                opts = ort.SessionOptions()
+                opts.intra_op_num_threads, opts.inter_op_num_threads = 2, 1
+                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                e.session = ort.InferenceSession(str(paths[0]), opts, providers=["CPUExecutionProvider"])
+            return lambda ph: e.synth_phonemes(ph, "af_heart")
+        return load
+
+    def rebuilt(file: str):
+        def load():
+            from tts.batched_engine import BatchedKokoro
+
+            b = BatchedKokoro(batched / file, paths[1], paths[2], threads=2, max_batch=1)
+            return lambda ph: b.synthesize_batch([ph], "af_heart")[0]
+        return load
+
+    variants = {"shipped int8": shipped(True), "shipped int8, no spin": shipped(False)}
+    if batched is not None:
+        for label, file in (("rebuilt fp32", "kokoro-batched.onnx"), ("rebuilt int8", "kokoro-batched.int8.onnx")):
+            if (batched / file).is_file():
+                variants[label] = rebuilt(file)
+    return variants
+
+
+def peak_rss(name: str, batched: Path | None) -> float:
+    """Peak RSS of a fresh process that loads one variant and speaks every sentence once."""
+    cmd = [sys.executable, __file__, "--child", name] + (["--batched", str(batched)] if batched else [])
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    return float(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else float("nan")
+
+
+def child(name: str, batched: Path | None) -> int:
+    import resource
+
+    import g2p
+
+    speak = make_variants(batched)[name]()
+    for s in SENTENCES:
+        speak(g2p.phonemize(s))
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return 0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--batched", type=Path, help="folder with kokoro-batched(.int8).onnx")
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.child:
+        return child(a.child, a.batched)
+
+    import g2p
+
+    loaders = make_variants(a.batched)
+    variants = {k: load() for k, load in loaders.items()}
+    phonemes = [g2p.phonemize(s) for s in SENTENCES]
+    first = g2p.phonemize(FIRST_CHUNK)
+    for v in variants.values():  # warm-up: first runs allocate arenas and are slow
+        v(phonemes[0])
+        v(first)
+    synth = {k: 0.0 for k in variants}
+    audio = {k: 0.0 for k in variants}
+    ttfa = {k: [] for k in variants}
+    for _ in range(a.rounds):
+        for ph in phonemes:
+            for k, v in variants.items():
+                t = time.perf_counter()
+                out = v(ph)
+                synth[k] += time.perf_counter() - t
+                audio[k] += len(out) / 24000
+        for k, v in variants.items():
+            t = time.perf_counter()
+            v(first)
+            ttfa[k].append((time.perf_counter() - t) * 1000)
+    base = synth["shipped int8"] / audio["shipped int8"]
+    rows = []
+    print(f"{'variant':24s} {'RTF':>6s} {'speed vs shipped':>17s} {'4-word chunk ms':>16s} {'peak RSS MiB':>13s}")
+    for k in variants:
+        rtf = synth[k] / audio[k]
+        rss = peak_rss(k, a.batched)
+        rows.append({"variant": k, "rtf": round(rtf, 3), "speedup": round(base / rtf, 2),
+                     "first_chunk_ms": round(statistics.median(ttfa[k])), "peak_rss_mib": round(rss)})
+        print(f"{k:24s} {rtf:6.3f} {base / rtf:16.2f}x {statistics.median(ttfa[k]):16.0f} {rss:13.0f}")
+    if a.json:
+        a.json.write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
