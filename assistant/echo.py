@@ -13,15 +13,19 @@ Two cancellers behind one interface (`backend=`):
 
 * ``"webrtc"``: WebRTC's AEC3 (linear filter + delay estimator + residual echo suppressor)
   through PyPI ``pywebrtc-audio`` (binary wheels for Linux x86_64/aarch64, macOS, Windows,
-  CPython 3.10-3.14). Deepest cancellation on real rooms (non-linear loudspeakers); it also
-  suppresses part of the user's voice while both talk (about 3 dB).
+  CPython 3.10-3.14). Deepest cancellation (a residual echo suppressor on top of the linear
+  filter), copes with clock drift and non-linear loudspeakers; but the suppressor also takes out
+  much of the user's voice while both talk, so barge-in over a loud reply is heard less often.
 * ``"nlms"``: our own, numpy only. A partitioned-block frequency-domain NLMS (PBFDAF,
   overlap-save, constrained gradient) on 10 ms blocks, 240 ms tail, in front of which sits a
   bulk delay found by PHAT cross-correlation of mic and reference; two filters (background
   adapts, foreground filters: the background is copied over only when it does better, which is
   the double-talk guard that Speex's MDF also uses) plus a freeze of adaptation in frames where
-  the residual is far above what the echo path predicts (near-end speech). Purely linear: the
-  user's voice goes through untouched, residual echo stays where the room is non-linear.
+  the residual is far above what the echo path predicts (near-end speech). When the estimated
+  delay moves (an output underrun, a capture dropout) the last well-converged filter is moved to
+  the new delay; slow drift (two audio clocks apart) moves the filters along. Purely linear: the
+  user's voice goes through untouched; residual echo stays where the room is non-linear or the
+  clocks drift (13-15 dB measured then, 40 dB on a steady path; docs/benchmarks.md).
 * ``"auto"`` (default): webrtc when ``pywebrtc_audio`` imports, else nlms.
 
 Alignment. The reference and the mic are two continuous streams on the same audio clock.
@@ -32,6 +36,11 @@ must stay just behind the write index: a servo keeps the slack (reference sample
 a frame) between 0 and `target_lead_ms` + 60 ms (a reference that comes early is
 harmless, the delay estimator and the filter absorb it; one that comes late cannot be
 cancelled). Missing reference (player closed) reads as silence.
+
+Trust. `settling` says when the output may still hold plain echo: for 1.5 s after the alignment
+moved (servo step, stall, new delay estimate, a capture dropout: digital silence in the middle of
+playback) and for 0.3 s after the output correlated > 0.5 with the reference around the echo
+delay. The gate passes nothing while the assistant speaks and the canceller is settling.
 
 Thread-safety: `reference()` may run on the output callback thread while `process()` runs on the
 input callback thread; they share only the ring, under a lock held for a copy.
@@ -564,8 +573,17 @@ class SpeechGate:
         if not speaking:
             self._run = 0
             return loud
-        candidate = trusted and loud and out_db > mic_db - self.erle_db + self.threshold_db
+        # No echo seen at all (headphones, a far speaker): a re-aligning canceller cannot leak echo.
+        no_echo = self.erle_db >= self.max_erle_db
+        candidate = (trusted or no_echo) and loud and out_db > mic_db - self.erle_db + self.threshold_db
         loss = mic_db - out_db
+        if trusted and mic_db <= self.noise_db + self.floor_db:
+            # We are playing and the mic hears nothing: no echo path (headphones, a far speaker).
+            # Counted as the deepest loss, so a gate that never sees echo opens for the user; while
+            # real echo makes up more than a tenth of the frames, the 10th percentile ignores these.
+            self._losses.append(self.max_erle_db)
+            if len(self._losses) >= 20:
+                self.erle_db = float(np.percentile(self._losses, 10))
         if trusted and not candidate and mic_db > self.noise_db + self.floor_db and loss >= self.threshold_db:
             # learn only from frames the canceller clearly worked on: the user's own frames
             # (little loss) must not teach the gate that the echo is loud, or it locks them out

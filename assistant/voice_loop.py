@@ -193,7 +193,13 @@ async def mic_frames(vad: VadConfig, audio: AudioConfig, echo=None, gate=None) -
         q.put_nowait(item)
 
     def on_frame(raw: np.ndarray, clean: np.ndarray) -> None:  # the capture thread
-        user = gate.is_user(raw, clean, echo.playing) if gate is not None and echo is not None else True
+        user = True
+        if gate is not None and echo is not None:
+            # The gate sees every frame (it tracks the noise floor and the echo loss) but only
+            # rules while we play; otherwise webrtcvad alone decides what is speech. While the
+            # canceller is still converging its output is not trusted: the gate stays shut.
+            verdict = gate.is_user(raw, clean, echo.playing, trusted=not echo.settling)
+            user = verdict if echo.playing else True
         loop.call_soon_threadsafe(offer, MicFrame(clean, time.perf_counter_ns(), user))
 
     frame_len = ASR_RATE * vad.frame_ms // 1000

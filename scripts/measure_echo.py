@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -50,12 +51,19 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--replies", type=int, default=20, help="echo-only replies (false barge-in count)")
     ap.add_argument("--barge-ins", type=int, default=6, help="replies with the user talking over them")
-    ap.add_argument("--backends", default="webrtc,nlms")
+    ap.add_argument("--backends", default="", help="comma-separated; default: webrtc (if installed) and nlms")
     ap.add_argument("--gate-db", type=float, default=10.0, help="SpeechGate threshold_db")
     ap.add_argument("--loopback-ms", type=int, default=30)
     ap.add_argument("--dump", help="save mic / aligned reference / output per backend to this .npz")
     ap.add_argument("--user-gain", type=float, default=0.5, help="user's voice level relative to TTS")
     args = ap.parse_args()
+    if not args.backends:
+        try:
+            import pywebrtc_audio  # noqa: F401
+            args.backends = "webrtc,nlms"
+        except ImportError:
+            args.backends = "nlms"
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # still unload the loopback when killed
 
     # 1. devices first: PortAudio reads the device list when sounddevice is imported
     p = subprocess.run(["bash", str(REPO / "scripts" / "pulse_ci.sh")], capture_output=True, text=True)
@@ -224,7 +232,7 @@ def run(args) -> int:
                     if r[b + ":playing"]:
                         num += r["mic"]
                         den += float(np.mean(r[b].astype(np.float64) ** 2))
-        erle = 10 * np.log10(num / max(den, 1e-20))
+        erle = 10 * np.log10(num / max(den, 1e-20)) if num > 0 else float("nan")   # (needs >= 2 replies)
         gated = lambda r: [x[b] if x[b + ":user"] else np.zeros_like(x[b]) for x in r]  # noqa: E731
         f_aec = count("echo", lambda r: barge_in([x[b] for x in r], [True] * len(r)))[0]
         f_bi = count("echo", lambda r: barge_in([x[b] for x in r], [x[b + ":user"] for x in r]))[0]

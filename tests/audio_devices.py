@@ -121,10 +121,12 @@ class Pulse:
     record_speaker = staticmethod(record_speaker)
     Recorder = Recorder
 
-    def run_python(self, code: str, timeout: float = 120, **kw) -> subprocess.CompletedProcess:
-        """Run Python code in a fresh process (its `import sounddevice` then sees the devices)."""
-        return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
-                              env={**os.environ, **self.env}, cwd=str(REPO), stdin=subprocess.DEVNULL, **kw)
+    def run_python(self, code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+        """Run Python code (argv = args) in a fresh process in the repo; its `import sounddevice`
+        then sees the devices."""
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                              timeout=timeout, env={**os.environ, **self.env}, cwd=str(REPO),
+                              stdin=subprocess.DEVNULL)
 
 
 try:
