@@ -26,6 +26,7 @@ from assistant.pipeline import HeldSink, Pipeline, Sink
 from assistant.vad import Endpointer, frames_of
 
 FRAME_QUEUE = 200    # 6 s of 30 ms frames: enough to ride out a slow turn start
+BARGE_IN_LOOKBACK_MS = 1200
 STALL_S = 2.0        # no frame for this long: the microphone has gone away
 
 
@@ -69,7 +70,9 @@ class VoiceLoop:
         return self._active is not None and not self._active.done()
 
     async def run(self, frames: AsyncIterator[MicFrame], max_turns: int | None = None) -> None:
-        recent: deque[MicFrame] = deque(maxlen=max(1, self.vad_cfg.preroll_ms // self.vad_cfg.frame_ms))
+        # What the mic heard lately: on a barge-in it starts the next utterance, so it must reach back
+        # past the detection delay (the gate may take a while to trust the user) to their first word.
+        recent: deque[MicFrame] = deque(maxlen=(self.vad_cfg.preroll_ms + BARGE_IN_LOOKBACK_MS) // self.vad_cfg.frame_ms)
         barge = 0
         async for frame in frames:
             recent.append(frame)
