@@ -156,18 +156,21 @@ def dispatch(args: argparse.Namespace) -> int:
             raise InputError("--ptt is for the microphone; it cannot be used with --input")
         if args.output and not args.input:
             raise InputError("--output needs --input IN.wav (live replies go to the speaker)")
-        events = EventLog()
-        try:
-            if args.input:
-                if not args.input.is_file():
-                    raise InputError(f"input file {args.input} does not exist", "give the path of a WAV file")
-                modes.run_file(cfg, store, events, args.input, args.output)
-                print(f"wrote {args.output}")
-            else:
-                modes.run_live(cfg, store, events, args.ptt)
-        finally:
-            if args.profile:
-                _print_profile(events, cfg)
+        from assistant.budget import MemoryBudget, PeakSampler
+
+        events, budget = EventLog(), MemoryBudget(cfg.runtime.memory_budget_mb)
+        with PeakSampler() as peak:
+            try:
+                if args.input:
+                    if not args.input.is_file():
+                        raise InputError(f"input file {args.input} does not exist", "give the path of a WAV file")
+                    modes.run_file(cfg, store, events, args.input, args.output, budget)
+                    print(f"wrote {args.output}")
+                else:
+                    modes.run_live(cfg, store, events, args.ptt, budget)
+            finally:
+                if args.profile:
+                    _print_profile(events, peak.peak_mb, budget)
         return 0
     raise AssertionError(args.command)
 
@@ -189,14 +192,12 @@ def _bench(name: str, rest: list[str]) -> int:
     return 0
 
 
-def _print_profile(events, cfg) -> None:
+def _print_profile(events, peak_mb: float, budget) -> None:
     from assistant import profile
-    from assistant.budget import rss_mb
 
     turns = sorted({e.turn for e in events.events if e.turn > 0})
     rows = [profile.turn_metrics(events, t) for t in turns]
-    report = profile.summary(rows, rss_mb(), {"budget_mb": cfg.runtime.memory_budget_mb, "parts_mb": {}})
-    print(profile.table(report), file=sys.stderr)
+    print(profile.table(profile.summary(rows, peak_mb, budget.report())), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -31,13 +31,14 @@ def _budget(cfg: Config) -> MemoryBudget:
 
 
 # ---- run: voice in, voice out -------------------------------------------------------------
-def run_file(cfg: Config, store: ModelStore, events: EventLog, in_path: Path, out_path: Path) -> list[dict]:
+def run_file(cfg: Config, store: ModelStore, events: EventLog, in_path: Path, out_path: Path,
+             budget: MemoryBudget | None = None) -> list[dict]:
     """Each utterance in `in_path` is answered; the replies go, in order, to `out_path`."""
     audio = read_wav(in_path, ASR_RATE)
     utterances = split_utterances(audio, cfg.vad)
     if not utterances:
         raise InputError(f"no speech found in {in_path}", "check that the file holds spoken words")
-    models = load_models(cfg, store, events, _budget(cfg))
+    models = load_models(cfg, store, events, budget or _budget(cfg))
     pipeline = Pipeline(models, events)
     sink = WavSink(events, cfg.audio.reply_gap_ms)
 
@@ -72,9 +73,10 @@ def _echo_and_gate(cfg: Config):
             SpeechGate(threshold_db=cfg.audio.gate_threshold_db))
 
 
-def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | None = None) -> None:
+def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | None = None,
+             budget: MemoryBudget | None = None) -> None:
     """Hands-free (or push-to-talk): listen, answer out loud, listen again; speak over it to interrupt."""
-    models = load_models(cfg, store, events, _budget(cfg))
+    models = load_models(cfg, store, events, budget or _budget(cfg))
     echo, gate = _echo_and_gate(cfg)
     sink = SpeakerSink(events, cfg.audio.output_device, echo)
 
