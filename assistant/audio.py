@@ -164,6 +164,17 @@ class Player:
         self.stream.close()
 
 
+def input_rate(device: str) -> int:
+    """The microphone's own sample rate; a clear error when there is none."""
+    sd = sounddevice()
+    try:
+        return int(sd.query_devices(_device(device), "input")["default_samplerate"])
+    except (sd.PortAudioError, ValueError) as e:
+        raise AudioError(f"no microphone found ({e})",
+                         "plug one in or start the sound server; `assistant doctor` lists devices; "
+                         "or use `assistant run --input question.wav --output reply.wav`") from None
+
+
 class Microphone:
     """Captures mono blocks at the device's rate and hands 16 kHz frames of `frame_len` to `on_frame`.
 
@@ -173,14 +184,8 @@ class Microphone:
 
     def __init__(self, frame_len: int, on_frame: Callable[[np.ndarray, np.ndarray], None], device: str = "",
                  echo=None) -> None:
-        sd = sounddevice()
         dev = _device(device)
-        try:
-            rate = int(sd.query_devices(dev, "input")["default_samplerate"])
-        except (sd.PortAudioError, ValueError) as e:
-            raise AudioError(f"no microphone found ({e})",
-                             "plug one in or start the sound server; `assistant doctor` lists devices; "
-                             "or use `assistant run --input question.wav`") from None
+        rate = input_rate(device)
         self.frame_len = frame_len
         self._on_frame = on_frame
         self._echo = echo

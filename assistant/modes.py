@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from assistant import profile as prof
-from assistant.audio import ASR_RATE, read_wav, write_wav
+from assistant.audio import ASR_RATE, input_rate, read_wav, write_wav
 from assistant.budget import MemoryBudget, PeakSampler
 from assistant.config import Config
 from assistant.errors import AudioError, InputError
@@ -76,9 +76,10 @@ def _echo_and_gate(cfg: Config):
 def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | None = None,
              budget: MemoryBudget | None = None) -> None:
     """Hands-free (or push-to-talk): listen, answer out loud, listen again; speak over it to interrupt."""
-    models = load_models(cfg, store, events, budget or _budget(cfg))
+    input_rate(cfg.audio.input_device)  # no devices: say so before seconds of model loading
     echo, gate = _echo_and_gate(cfg)
     sink = SpeakerSink(events, cfg.audio.output_device, echo)
+    models = load_models(cfg, store, events, budget or _budget(cfg))
 
     async def main(ptt=None) -> None:
         loop = VoiceLoop(Pipeline(models, events), sink, events, cfg.vad, cfg.audio, ptt=ptt)

@@ -78,3 +78,19 @@ def test_user_errors_are_one_clear_line_without_traceback(tmp_path, args, messag
     first = r.stderr.strip().splitlines()[0]
     assert first.startswith("error: ") and message in first, r.stderr
     assert not (tmp_path / "x.wav").exists() and not (tmp_path / "out.wav").exists()
+
+
+def test_no_sound_server_is_a_clear_error_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    env = {**os.environ, "PULSE_SERVER": f"unix:{tmp_path}/no-such-server", "XDG_RUNTIME_DIR": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "assistant", "run"], cwd=str(REPO), env=env, capture_output=True,
+                       text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    lines = [line for line in r.stderr.splitlines() if line.startswith(("error:", "hint:"))]
+    assert lines and ("microphone" in lines[0] or "speaker" in lines[0] or "audio" in lines[0]), r.stderr
+    assert any("--input" in line for line in lines), "the hint says how to go on without devices"
