@@ -243,7 +243,20 @@ class Pipeline:
 
 
 # ---- sinks --------------------------------------------------------------------------------
-class WavSink:
+class _NoDevice:
+    """A sink without a device: nothing to wait for or stop, and all that was handed over counts as heard."""
+
+    async def end_turn(self, turn: int) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def played(self, turn: int) -> None:
+        return None
+
+
+class WavSink(_NoDevice):
     """File mode: replies in order, separated by `gap_ms` of silence, written at the end."""
 
     def __init__(self, events: EventLog, gap_ms: int, rate: int = 24000) -> None:
@@ -260,15 +273,6 @@ class WavSink:
             if self.parts:
                 self.parts.append(self.gap)
         self.parts.append(chunk.audio)
-
-    async def end_turn(self, turn: int) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-    def played(self, turn: int) -> None:
-        return None
 
     def audio(self) -> np.ndarray:
         return np.concatenate(self.parts) if self.parts else np.zeros(0, dtype=np.float32)
@@ -353,17 +357,8 @@ class HeldSink:
         return set() if self._dropped else self.sink.played(turn)
 
 
-class NullSink:
+class NullSink(_NoDevice):
     """Typed chat with --mute: nothing is spoken."""
 
     async def play(self, chunk: AudioChunk) -> None:
         pass
-
-    async def end_turn(self, turn: int) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-    def played(self, turn: int) -> None:
-        return None

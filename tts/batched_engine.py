@@ -16,8 +16,8 @@ from typing import Sequence, Union
 import numpy as np
 
 from tts.errors import TTSError
-from tts.kokoro import MAX_TOKENS, SAMPLE_RATE, load_vocab
-from tts.voices import PACK_ROWS, STYLE_DIM, available, load_voice
+from tts.kokoro import MAX_TOKENS, SAMPLE_RATE, load_vocab, tokenize
+from tts.voices import PACK_ROWS, STYLE_DIM, VoiceBank
 
 Styles = Union[str, Sequence[str], np.ndarray]
 
@@ -41,23 +41,20 @@ class BatchedKokoro:
             raise TTSError(f"{model_path} is not a batched Kokoro model (inputs {sorted(names)}, "
                            f"expected {sorted(expected)}); build one with `python -m tts.batched`")
         self.vocab = load_vocab(vocab_path)
-        self.voices_dir = Path(voices_dir)
+        self.bank = VoiceBank(voices_dir)
         self.max_batch = max(1, int(max_batch))
         self.workers = max(1, int(workers))
-        self._voices: dict[str, np.ndarray] = {}
 
     # ---- voices ------------------------------------------------------------------------------
     def voice(self, spec: str) -> np.ndarray:
-        if spec not in self._voices:
-            self._voices[spec] = load_voice(self.voices_dir, spec)
-        return self._voices[spec]
+        return self.bank.get(spec)
 
     def voices(self) -> list[str]:
-        return available(self.voices_dir)
+        return self.bank.names()
 
     # ---- inputs ------------------------------------------------------------------------------
     def tokens(self, phonemes: str) -> list[int]:
-        return [self.vocab[p] for p in phonemes if p in self.vocab][:MAX_TOKENS]
+        return tokenize(self.vocab, phonemes)[:MAX_TOKENS]
 
     def _styles(self, ids: list[list[int]], styles: Styles) -> np.ndarray:
         if isinstance(styles, np.ndarray):

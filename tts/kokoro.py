@@ -13,7 +13,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from tts.errors import TTSError
-from tts.voices import PACK_ROWS, available, load_voice
+from tts.voices import PACK_ROWS, VoiceBank
 
 SAMPLE_RATE = 24000
 MAX_TOKENS = 510
@@ -36,6 +36,11 @@ def trim_silence(audio: np.ndarray, rel_db: float = -40.0, lead_s: float = 0.03,
     start = max(0, loud[0] * win - int(lead_s * SAMPLE_RATE))
     end = min(len(audio), (loud[-1] + 1) * win + int(tail_s * SAMPLE_RATE))
     return audio[start:end]
+
+
+def tokenize(vocab: dict[str, int], phonemes: str) -> list[int]:
+    """Token ids of the symbols Kokoro knows; others (none, from our G2P) are dropped."""
+    return [vocab[p] for p in phonemes if p in vocab]
 
 
 def load_vocab(path: Path) -> dict[str, int]:
@@ -73,8 +78,7 @@ class KokoroEngine:
         self.session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
         self.vocab = load_vocab(vocab_path)
-        self.voices_dir = Path(voices_dir)
-        self._voices: dict[str, np.ndarray] = {}
+        self.bank = VoiceBank(voices_dir)
         if phonemize is None:
             import g2p
 
@@ -83,16 +87,14 @@ class KokoroEngine:
 
     # ---- voices -----------------------------------------------------------------------
     def voice(self, spec: str) -> np.ndarray:
-        if spec not in self._voices:
-            self._voices[spec] = load_voice(self.voices_dir, spec)
-        return self._voices[spec]
+        return self.bank.get(spec)
 
     def voices(self) -> list[str]:
-        return available(self.voices_dir)
+        return self.bank.names()
 
     # ---- synthesis ----------------------------------------------------------------------
     def tokens(self, phonemes: str) -> list[int]:
-        return [self.vocab[p] for p in phonemes if p in self.vocab]
+        return tokenize(self.vocab, phonemes)
 
     def synth_phonemes(self, phonemes: str, voice: str = "af_heart", speed: float = 1.0) -> np.ndarray:
         """One phoneme string (≤ 510 symbols) to audio."""

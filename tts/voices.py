@@ -46,3 +46,19 @@ def parse_blend(spec: str) -> list[tuple[str, float]]:
 def load_voice(voices_dir: Path, spec: str) -> np.ndarray:
     """A single pack, or the weighted mix of several."""
     return sum(w * load_pack(voices_dir, n) for n, w in parse_blend(spec)).astype(np.float32)
+
+
+class VoiceBank:
+    """The voice packs in one folder, each spec (name or blend) loaded once."""
+
+    def __init__(self, voices_dir: Path) -> None:
+        self.dir = Path(voices_dir)
+        self._loaded: dict[str, np.ndarray] = {}
+
+    def get(self, spec: str) -> np.ndarray:
+        if spec not in self._loaded:
+            self._loaded[spec] = load_voice(self.dir, spec)
+        return self._loaded[spec]
+
+    def names(self) -> list[str]:
+        return available(self.dir)
