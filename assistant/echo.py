@@ -120,7 +120,7 @@ class NlmsCanceller:
         self._frozen_run = 0
 
     def process_block(self, x: np.ndarray, d: np.ndarray) -> np.ndarray:
-        B, P = self.B, self.P
+        B = self.B
         x = x.astype(np.float64)
         d = d.astype(np.float64)
         Xk = np.fft.rfft(np.concatenate([self.x_prev, x]))

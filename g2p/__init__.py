@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import threading
-from typing import Optional
 
 from .errors import G2PError
 

@@ -12,7 +12,7 @@ from .espeak import EspeakFallback
 from .lexicon import Lexicon
 from .normalize import normalize
 from .symbols import decode_emoji
-from .phonemes import CONSONANTS, KOKORO_VOCAB, NON_QUOTE_PUNCT, PRIMARY, VOWELS, clean
+from .phonemes import CONSONANTS, NON_QUOTE_PUNCT, VOWELS, clean
 from .stress import apply_stress, balance_compound
 from .tokenize import Token, tokenize
 
