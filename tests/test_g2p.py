@@ -100,7 +100,7 @@ def test_dev_set_close_to_misaki(g):
         hyp = g(r['text'])
         edits += _lev(ref, hyp)
         total += len(ref)
-    assert edits / total < 0.06
+    assert edits / total < 0.04  # 3.45 % measured (docs/benchmarks.md)
 
 
 def _lev(a: str, b: str) -> int:
