@@ -131,7 +131,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         from assistant.doctor import doctor
 
-        return doctor(store)
+        return doctor(store, set(vars(config_mod.load(args.config).models).values()))
     cfg = _config(args)
     if args.command == "say":
         seconds = modes.say(cfg, store, args.text, args.output)

@@ -23,7 +23,7 @@ def _mem_total_mb() -> float | None:
     return None
 
 
-def doctor(store: ModelStore) -> int:
+def doctor(store: ModelStore, used_models: set[str]) -> int:
     problems: list[tuple[str, str]] = []
     print(f"python      {sys.version.split()[0]} ({sys.executable})")
     if sys.version_info < (3, 10):
@@ -61,8 +61,9 @@ def doctor(store: ModelStore) -> int:
     print(f"models      cache {store.root}")
     for name in store.artifacts:
         state = store.status(name)
-        print(f"  {name:30s} {state}")
-        if state != "cached":
+        used = name in used_models
+        print(f"  {name:30s} {state}{'' if used else '  (optional: not used by this config)'}")
+        if used and state != "cached":
             problems.append((f"model {name} is {state}", "assistant models fetch"))
 
     if problems:

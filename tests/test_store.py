@@ -121,3 +121,16 @@ def test_cli_fetches_what_the_config_uses_and_lists_everything():
     assert "llama-3.2-1b-instruct-q4_k_m" in listing and "not used by this config" in listing
     r = run_cli("models", "verify", "kokoro-vocab")
     assert r.returncode == 0 and "kokoro-vocab/vocab.json: ok" in r.stdout
+
+
+def test_doctor_reports_models_and_gives_a_fix_for_each_problem():
+    from conftest import run_cli
+
+    r = run_cli("doctor")
+    assert r.returncode in (0, 1), r.stderr
+    assert "smollm2-135m-instruct-q4_1" in r.stdout and "cached" in r.stdout
+    assert "llama-3.2-1b-instruct-q4_k_m" in r.stdout and "optional" in r.stdout
+    problems = [line for line in r.stdout.splitlines() if line.strip().startswith("- ")]
+    fixes = [line for line in r.stdout.splitlines() if line.strip().startswith("fix:")]
+    assert len(problems) == len(fixes)
+    assert (r.returncode == 0) == (not problems)
