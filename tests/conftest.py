@@ -49,3 +49,14 @@ def words(text: str) -> list[str]:
     import re
 
     return re.findall(r"[a-z']+", text.lower())
+
+
+def edit_distance(ref, hyp) -> int:
+    """Levenshtein distance between two sequences (characters of phonemes, or words)."""
+    prev = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        cur = [i]
+        for j, h in enumerate(hyp, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
+        prev = cur
+    return prev[-1]

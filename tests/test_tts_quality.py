@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conftest import words
+from conftest import edit_distance, words
 from test_batched import batched_dir  # noqa: F401  (session fixture: finds or builds the rebuilt model)
 from tts.batched.metrics import logmel_distance_dtw
 from tts.kokoro import trim_silence
@@ -48,16 +48,6 @@ SENTENCES = [
 ]
 
 
-def _edits(ref: list[str], hyp: list[str]) -> int:
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i]
-        for j, h in enumerate(hyp, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h)))
-        prev = cur
-    return prev[-1]
-
-
 @pytest.mark.slow
 def test_rebuilt_int8_is_understood_as_well_as_the_shipped_model(batched_dir, engine, transcriber, store, cfg):
     import g2p
@@ -75,7 +65,7 @@ def test_rebuilt_int8_is_understood_as_well_as_the_shipped_model(batched_dir, en
         ref = words(text)
         n += len(ref)
         for k, a in audio.items():
-            errors[k] += _edits(ref, words(transcriber.transcribe(resample(a, 24000, 16000))))
+            errors[k] += edit_distance(ref, words(transcriber.transcribe(resample(a, 24000, 16000))))
         distances.append(logmel_distance_dtw(audio["shipped"], audio["rebuilt"]))
     wer = {k: e / n for k, e in errors.items()}
     print(f"round-trip WER shipped {wer['shipped']:.3f}, rebuilt int8 {wer['rebuilt']:.3f}; "
