@@ -24,13 +24,3 @@ class EventLog:
         with self._lock:
             self.events = [e for e in self.events
                            if e.turn != turn or e.t_ns < since_ns or e.name in keep]
-
-    def first(self, turn: int, name: str) -> Event | None:
-        with self._lock:
-            return next((e for e in self.events if e.turn == turn and e.name == name), None)
-
-    def span_ms(self, turn: int, start: str, end: str) -> float | None:
-        a, b = self.first(turn, start), self.first(turn, end)
-        if a is None or b is None:
-            return None
-        return (b.t_ns - a.t_ns) / 1e6
