@@ -20,12 +20,6 @@ class Utterance:
 
 
 @dataclass(frozen=True)
-class Transcript:
-    turn: int
-    text: str
-
-
-@dataclass(frozen=True)
 class Sentence:
     turn: int
     index: int
