@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--json", action="store_true", help="print JSON with segments and times")
 
     sp = sub.add_parser("models", help="fetch, list or verify model files")
-    sp.add_argument("action", choices=["fetch", "list", "verify", "build-batched"])
+    sp.add_argument("action", choices=["fetch", "list", "verify", "build"])
     sp.add_argument("names", nargs="*", metavar="NAME",
                     help="models to act on (default: those the config uses; `list` shows all)")
     sp.add_argument("--all", action="store_true", help="every model in the manifest, optional ones too")
@@ -81,16 +81,17 @@ def _config(args: argparse.Namespace) -> config_mod.Config:
 
 
 def _models(args: argparse.Namespace, store) -> int:
-    used = list(dict.fromkeys(vars(config_mod.load(args.config).models).values()))
+    used = config_mod.required_models(config_mod.load(args.config))
     built = [n for n, a in store.artifacts.items() if any(s["kind"] == "build" for s in a.sources)]
     everything = [n for n in store.artifacts if args.action == "list" or n not in built]
     names = args.names or (everything if args.all or args.action == "list" else used)
     for n in names:
         store.artifact(n)  # unknown names fail before any work
-    if args.action == "build-batched":
-        t0 = time.perf_counter()
-        store.fetch("kokoro-batched")
-        print(f"kokoro-batched: ok in {store.dir('kokoro-batched')} ({time.perf_counter() - t0:.0f} s)")
+    if args.action == "build":
+        for n in args.names or built:
+            t0 = time.perf_counter()
+            store.fetch(n)
+            print(f"{n}: ok in {store.dir(n)} ({time.perf_counter() - t0:.0f} s)")
         return 0
     if args.action == "list":
         for n in names:
@@ -131,7 +132,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         from assistant.doctor import doctor
 
-        return doctor(store, set(vars(config_mod.load(args.config).models).values()))
+        return doctor(store, set(config_mod.required_models(config_mod.load(args.config))))
     cfg = _config(args)
     if args.command == "say":
         seconds = modes.say(cfg, store, args.text, args.output)

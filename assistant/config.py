@@ -24,6 +24,7 @@ class ModelsConfig:
     asr: str = "whisper-tiny.en"
     llm: str = "smollm2-135m-instruct-q4_1"
     tts: str = "kokoro-v1.0-int8"
+    tts_fast: str = "kokoro-fast"
     voices: str = "kokoro-voices"
     vocab: str = "kokoro-vocab"
     g2p_gold: str = "misaki-us-gold"
@@ -51,6 +52,7 @@ class LlmConfig:
 
 @dataclass(frozen=True)
 class TtsConfig:
+    engine: str = "auto"
     voice: str = "af_heart"
     speed: float = 1.0
     threads: int = 2
@@ -117,6 +119,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "llm.threads": _range(1, 64),
     "llm.history_turns": _range(0, 100),
     "llm.seed": _range(0, 2**31 - 1),
+    "tts.engine": _one_of("auto", "fast", "shipped"),
     "tts.speed": _range(0.5, 2.0),
     "tts.threads": _range(1, 64),
     "tts.sentence_pause_ms": _range(0, 2000),
@@ -220,3 +223,12 @@ def override(cfg: Config, dotted: str, value: Any) -> Config:
     sub = getattr(cfg, section)
     raw = dataclasses.asdict(sub) | {key: value}
     return replace(cfg, **{section: _section(section, type(sub), raw)})
+
+
+def required_models(cfg: Config) -> list[str]:
+    """Model-store names this config cannot run without. The fast TTS model counts only under
+    `tts.engine = "fast"`: with "auto" it is used once built, and building it needs PyTorch."""
+    models = dict(vars(cfg.models))
+    if cfg.tts.engine != "fast":
+        models.pop("tts_fast")
+    return list(dict.fromkeys(models.values()))

@@ -50,6 +50,14 @@ class Models:
     cfg: Config         # the config as sized by the budget (LLM context may be smaller)
 
 
+def tts_model_path(cfg: Config, store: ModelStore):
+    """The Kokoro model `tts.engine` selects: "fast" is ours (built by `assistant models build`,
+    ~2x the speed of the shipped export), "shipped" the upstream int8 export, "auto" the fast one
+    once it has been built."""
+    fast = cfg.tts.engine == "fast" or (cfg.tts.engine == "auto" and store.status(cfg.models.tts_fast) == "cached")
+    return store.path(cfg.models.tts_fast if fast else cfg.models.tts)
+
+
 def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: MemoryBudget,
                 asr: bool = True, llm: bool = True, tts: bool = True) -> Models:
     """Load what the mode needs within the budget, stamping how long each part took.
@@ -67,7 +75,7 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         from tts import KokoroEngine
 
         def load_tts():
-            engine = KokoroEngine(store.path(cfg.models.tts), store.path(cfg.models.vocab),
+            engine = KokoroEngine(tts_model_path(cfg, store), store.path(cfg.models.vocab),
                                   store.dir(cfg.models.voices), threads=cfg.tts.threads)
             engine.voice(cfg.tts.voice)  # an unknown voice fails now, not mid-reply
             if warm:

@@ -236,7 +236,8 @@ class ModelStore:
             builder = getattr(importlib.import_module(module), func)
             with tempfile.TemporaryDirectory(dir=dest, prefix=".build-") as work:
                 log(f"  building {dest.name} from {source['from']} (about a minute)")
-                builder(Path(work), self.path(source["from"]))
+                inputs = {key: self.dir(art) for key, art in source.get("with", {}).items()}
+                builder(Path(work), self.path(source["from"]), **inputs)
                 for spec in todo:
                     tmp = _tmp_in(dest, spec.name)
                     os.replace(Path(work) / spec.name, tmp)

@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Kokoro engine variants side by side: RTF, time to first audio of a 4-word chunk, peak RSS.
 
-usage: python scripts/bench_tts.py [--rounds 3] [--batched DIR]   (or: assistant bench tts ...)
+usage: python scripts/bench_tts.py [--rounds 3] [--json OUT]   (or: assistant bench tts ...)
 
 Every variant is loaded in this one process and the variants are alternated sentence by
 sentence after a warm-up, so a machine whose speed drifts (it does, ~2.5x within an hour
-here) affects all of them alike. Peak RSS is measured per variant in a child process of
-its own. Variants: the shipped int8 model as the engine runs it (2 threads), the same with
-onnxruntime's spin-waiting off, and, with --batched DIR (built by `python -m tts.batched DIR`),
-the rebuilt model and its int8 variant at batch 1.
+here) affects all of them alike. Each runs through tts.KokoroEngine with 2 threads, so all
+are timed on the same work and their RTF is over the same trimmed audio the engine yields.
+Peak RSS is measured per variant in a child process of its own. Variants: the shipped int8
+model, and those of ours that have been built (`assistant models build`): the rebuilt model
+with dynamic int8 convolutions (kokoro-batched) and the fast engine's model (kokoro-fast).
 """
 from __future__ import annotations
 
@@ -31,54 +32,42 @@ SENTENCES = [
 FIRST_CHUNK = "Sure, the capital is"  # four words: what a reply's first chunk looks like
 
 
-def make_variants(batched: Path | None) -> dict:
-    """name -> callable(phonemes) -> audio, built lazily so a child process loads only one."""
-    import onnxruntime as ort
+VARIANTS = {  # label -> (model-store name, file)
+    "shipped int8": ("kokoro-v1.0-int8", None),
+    "rebuilt int8 (dynamic)": ("kokoro-batched", "kokoro-batched.int8.onnx"),
+    "fast (QLinearConv)": ("kokoro-fast", None),
+}
 
+
+def make_variants() -> dict:
+    """label -> loader() -> callable(phonemes) -> audio, for the variants present in the store."""
     from assistant.store import default_store
     from tts import KokoroEngine
 
     store = default_store()
-    paths = (store.path("kokoro-v1.0-int8"), store.path("kokoro-vocab"), store.dir("kokoro-voices"))
+    vocab, voices = store.path("kokoro-vocab"), store.dir("kokoro-voices")
 
-    def shipped(spin: bool):
+    def loader(name: str, file: str | None):
         def load():
-            e = KokoroEngine(*paths, threads=2)
-            if not spin:
-                opts = ort.SessionOptions()
-                opts.intra_op_num_threads, opts.inter_op_num_threads = 2, 1
-                opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                e.session = ort.InferenceSession(str(paths[0]), opts, providers=["CPUExecutionProvider"])
+            e = KokoroEngine(store.path(name, file), vocab, voices, threads=2)
             return lambda ph: e.synth_phonemes(ph, "af_heart")
         return load
 
-    def rebuilt(file: str):
-        def load():
-            from tts.batched_engine import BatchedKokoro
-
-            b = BatchedKokoro(batched / file, paths[1], paths[2], threads=2, max_batch=1)
-            return lambda ph: b.synthesize_batch([ph], "af_heart")[0]
-        return load
-
-    variants = {"shipped int8": shipped(True), "shipped int8, no spin": shipped(False)}
-    if batched is not None:
-        for label, file in (("rebuilt fp32", "kokoro-batched.onnx"), ("rebuilt int8", "kokoro-batched.int8.onnx")):
-            if (batched / file).is_file():
-                variants[label] = rebuilt(file)
-    return variants
+    return {label: loader(name, file) for label, (name, file) in VARIANTS.items()
+            if store.status(name) == "cached"}
 
 
-def peak_rss(name: str, batched: Path | None) -> float:
+def peak_rss(name: str) -> float:
     """Peak RSS of a fresh process that loads one variant and speaks every sentence once."""
-    cmd = [sys.executable, __file__, "--child", name] + (["--batched", str(batched)] if batched else [])
+    cmd = [sys.executable, __file__, "--child", name]
     r = subprocess.run(cmd, capture_output=True, text=True)
     return float(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else float("nan")
 
 
-def child(name: str, batched: Path | None) -> int:
+def child(name: str) -> int:
     import g2p
 
-    speak = make_variants(batched)[name]()
+    speak = make_variants()[name]()
     for s in SENTENCES:
         speak(g2p.phonemize(s))
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the (large) parent.
@@ -90,16 +79,15 @@ def child(name: str, batched: Path | None) -> int:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--batched", type=Path, help="folder with kokoro-batched(.int8).onnx")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--child", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        return child(a.child, a.batched)
+        return child(a.child)
 
     import g2p
 
-    loaders = make_variants(a.batched)
+    loaders = make_variants()
     variants = {k: load() for k, load in loaders.items()}
     phonemes = [g2p.phonemize(s) for s in SENTENCES]
     first = g2p.phonemize(FIRST_CHUNK)
@@ -125,7 +113,7 @@ def main() -> int:
     print(f"{'variant':24s} {'RTF':>6s} {'speed vs shipped':>17s} {'4-word chunk ms':>16s} {'peak RSS MiB':>13s}")
     for k in variants:
         rtf = synth[k] / audio[k]
-        rss = peak_rss(k, a.batched)
+        rss = peak_rss(k)
         rows.append({"variant": k, "rtf": round(rtf, 3), "speedup": round(base / rtf, 2),
                      "first_chunk_ms": round(statistics.median(ttfa[k])), "peak_rss_mib": round(rss)})
         print(f"{k:24s} {rtf:6.3f} {base / rtf:16.2f}x {statistics.median(ttfa[k]):16.0f} {rss:13.0f}")

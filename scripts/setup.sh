@@ -34,5 +34,12 @@ export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}"
 
 if [ "${1:-}" != "--no-models" ]; then
   .venv/bin/assistant models fetch
+  # Our faster Kokoro is built from the shipped one with PyTorch (the `build` extra, ~1 min once);
+  # without it the assistant runs the shipped model.
+  if .venv/bin/python -c "import torch, onnx" 2>/dev/null; then
+    .venv/bin/assistant models build kokoro-fast
+  else
+    echo "setup: for the faster Kokoro engine: .venv/bin/pip install -e '.[build]' && .venv/bin/assistant models build"
+  fi
 fi
 echo "setup: done. Talk to it with: .venv/bin/assistant run   (or: .venv/bin/assistant chat)"

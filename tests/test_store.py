@@ -88,7 +88,9 @@ def test_manifest_pins_every_file_and_lists_canonical_sources_first():
     assert {"whisper-tiny.en", "smollm2-135m-instruct-q4_1", "kokoro-v1.0-int8", "kokoro-voices",
             "misaki-us-gold", "misaki-us-silver"} <= set(arts)
     # no hash published where we can check it, or built here: pinned when first fetched or built
-    unpinned = {"llama-3.2-1b-instruct-q4_k_m", "kokoro-batched"}
+    built = {a.name for a in arts.values() if any(s["kind"] == "build" for s in a.sources)}
+    assert {"kokoro-batched", "kokoro-fast"} <= built
+    unpinned = {"llama-3.2-1b-instruct-q4_k_m"} | built
     for a in arts.values():
         assert a.sources, a.name
         for f in a.files:
@@ -134,3 +136,24 @@ def test_doctor_reports_models_and_gives_a_fix_for_each_problem():
     fixes = [line for line in r.stdout.splitlines() if line.strip().startswith("fix:")]
     assert len(problems) == len(fixes)
     assert (r.returncode == 0) == (not problems)
+
+
+def concat_builder(out_dir, source, extra_dir):
+    """A builder as the manifest names them (module:function): out file = source bytes + extra's b.txt."""
+    (out_dir / "built.bin").write_bytes(source.read_bytes() + (extra_dir / "b.txt").read_bytes())
+
+
+def test_build_source_gets_its_inputs_and_pins_what_it_made(tmp_path, upstream):
+    good, _ = upstream
+    url = {"kind": "url", "url": f"file://{good}/{{file}}"}
+    arts = {
+        "src": Artifact("src", "", (_spec("a.bin", b"alpha" * 1000),), (url,)),
+        "extra": Artifact("extra", "", (_spec("b.txt", b"beta"),), (url,)),
+        "made": Artifact("made", "", (FileSpec("built.bin", "", 0),),
+                         ({"kind": "build", "builder": "test_store:concat_builder", "from": "src",
+                           "with": {"extra_dir": "extra"}},)),
+    }
+    store = ModelStore(root=tmp_path / "cache", manifest=arts, log=lambda m: None)
+    assert store.path("made").read_bytes() == b"alpha" * 1000 + b"beta"
+    (store.path("made")).write_bytes(b"changed")  # a later change to the built file is caught
+    assert dict(store.verify("made"))["built.bin"] != "ok"

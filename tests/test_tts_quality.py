@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import edit_distance, words
-from test_batched import batched_dir  # noqa: F401  (session fixture: finds or builds the rebuilt model)
+from test_batched import SHIPPED, VOCAB, VOICES, _have
 from tts.batched.metrics import logmel_distance_dtw
-from tts.kokoro import trim_silence
 
 SENTENCES = [
     "The meeting has been moved to Thursday afternoon.",
@@ -48,28 +47,41 @@ SENTENCES = [
 ]
 
 
+@pytest.fixture(scope="session")
+def fast_model(tmp_path_factory):
+    """The store's kokoro-fast, else one built for this session (needs torch + onnx)."""
+    from assistant.store import default_store
+
+    store = default_store(auto_fetch=False)
+    if store.status("kokoro-fast") == "cached":
+        return store.path("kokoro-fast")
+    if not (SHIPPED.is_file() and _have("torch") and _have("onnx")):
+        pytest.skip("kokoro-fast is not built and torch/onnx are missing: pip install -e '.[build]'")
+    from tts.batched import build_fast
+
+    return build_fast(tmp_path_factory.mktemp("kokoro-fast"), SHIPPED, VOICES, VOCAB.parent)
+
+
 @pytest.mark.slow
-def test_rebuilt_int8_is_understood_as_well_as_the_shipped_model(batched_dir, engine, transcriber, store, cfg):
+def test_fast_model_is_understood_as_well_as_the_shipped_model(fast_model, engine, transcriber, store, cfg):
     import g2p
     from assistant.audio import resample
-    from tts.batched_engine import BatchedKokoro
+    from tts import KokoroEngine
 
-    rebuilt = BatchedKokoro(batched_dir / "kokoro-batched.int8.onnx", store.path(cfg.models.vocab),
-                            store.dir(cfg.models.voices), threads=2, max_batch=1)
-    errors = {"shipped": 0, "rebuilt": 0}
+    fast = KokoroEngine(fast_model, store.path(cfg.models.vocab), store.dir(cfg.models.voices))
+    errors = {"shipped": 0, "fast": 0}
     distances, n = [], 0
     for text in SENTENCES:
         ph = g2p.phonemize(text)
-        audio = {"shipped": engine.synth_phonemes(ph, "af_heart"),
-                 "rebuilt": trim_silence(rebuilt.synthesize_batch([ph], "af_heart")[0])}
+        audio = {"shipped": engine.synth_phonemes(ph, "af_heart"), "fast": fast.synth_phonemes(ph, "af_heart")}
         ref = words(text)
         n += len(ref)
         for k, a in audio.items():
             errors[k] += edit_distance(ref, words(transcriber.transcribe(resample(a, 24000, 16000))))
-        distances.append(logmel_distance_dtw(audio["shipped"], audio["rebuilt"]))
+        distances.append(logmel_distance_dtw(audio["shipped"], audio["fast"]))
     wer = {k: e / n for k, e in errors.items()}
-    print(f"round-trip WER shipped {wer['shipped']:.3f}, rebuilt int8 {wer['rebuilt']:.3f}; "
+    print(f"round-trip WER shipped {wer['shipped']:.3f}, fast {wer['fast']:.3f}; "
           f"log-mel distance median {np.median(distances):.2f} dB, max {np.max(distances):.2f} dB")
     assert wer["shipped"] < 0.10, "the guard itself must work: the shipped model is understood"
-    assert wer["rebuilt"] <= wer["shipped"] + 0.01
-    assert np.median(distances) < 2.5
+    assert wer["fast"] <= wer["shipped"] + 0.01
+    assert np.median(distances) < 3.0

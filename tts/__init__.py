@@ -21,10 +21,11 @@ __all__ = ["KokoroEngine", "TTSError", "SAMPLE_RATE", "synthesize", "synthesize_
 @lru_cache(maxsize=1)
 def default_engine() -> KokoroEngine:
     from assistant.config import load
+    from assistant.pipeline import tts_model_path
     from assistant.store import default_store
 
     cfg, store = load(), default_store()
-    return KokoroEngine(store.path(cfg.models.tts), store.path(cfg.models.vocab),
+    return KokoroEngine(tts_model_path(cfg, store), store.path(cfg.models.vocab),
                         store.dir(cfg.models.voices), threads=cfg.tts.threads)
 
 
@@ -35,7 +36,7 @@ def synthesize(text: str, voice: str = "af_heart", speed: float = 1.0) -> tuple[
 
 @lru_cache(maxsize=1)
 def _batched_engine():
-    """The batched model when it has been built (`assistant models build-batched`), else None."""
+    """The batched model when it has been built (`assistant models build`), else None."""
     from assistant.config import load
     from assistant.store import default_store
 

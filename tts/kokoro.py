@@ -104,9 +104,15 @@ class KokoroEngine:
         if not ids:
             return np.zeros(0, dtype=np.float32)
         style = self.voice(voice)[min(len(ids), PACK_ROWS) - 1][None, :]
-        feeds = {"tokens": np.array([[0, *ids, 0]], dtype=np.int64), "style": style,
-                 "speed": np.array([speed], dtype=np.float32)}
-        (audio,) = self.session.run(None, {k: feeds[k] for k in self.input_names})
+        tokens = np.array([[0, *ids, 0]], dtype=np.int64)
+        speed_in = np.array([speed], dtype=np.float32)
+        if "input_ids" in self.input_names:  # a rebuilt model (tts.batched): batch of one
+            audio, n = self.session.run(None, {"input_ids": tokens, "input_lengths": np.array([tokens.shape[1]]),
+                                               "styles": style.astype(np.float32), "speed": speed_in})
+            audio = audio[0, : int(n[0])]
+        else:
+            feeds = {"tokens": tokens, "style": style, "speed": speed_in}
+            (audio,) = self.session.run(None, {k: feeds[k] for k in self.input_names})
         return trim_silence(audio.reshape(-1).astype(np.float32))
 
     def stream(self, text: str, voice: str = "af_heart", speed: float = 1.0) -> Iterator[np.ndarray]:
