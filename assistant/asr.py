@@ -1,12 +1,18 @@
 """Speech to text with faster-whisper (CTranslate2)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from assistant.config import AsrConfig
+
+SR = 16000
+FIT_MIN_S = 5.0   # shortest window (shorter ones started to repeat and mishear)
+FIT_PAD_S = 3.0   # silence after the utterance inside the window
+FIT_MAX_S = 25.0  # longer utterances take Whisper's own 30 s path
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,7 @@ class Transcriber:
         from faster_whisper import WhisperModel
 
         self.cfg = cfg
+        self._tok = None
         self.model = WhisperModel(str(model_dir), device="cpu", compute_type=cfg.compute_type,
                                   cpu_threads=cfg.threads)
 
@@ -31,7 +38,49 @@ class Transcriber:
         return [Segment(s.start, s.end, s.text.strip()) for s in segs]
 
     def transcribe(self, audio16k: np.ndarray) -> str:
+        audio16k = np.asarray(audio16k, dtype=np.float32)
+        if self.cfg.fit_window and len(audio16k) <= FIT_MAX_S * SR:
+            return self._transcribe_fitted(audio16k)
         return " ".join(s.text for s in self.segments(audio16k) if s.text).strip()
+
+    def _transcribe_fitted(self, audio: np.ndarray) -> str:
+        """Whisper in a window fitted to the utterance instead of its fixed 30 s.
+
+        The encoder's cost is proportional to the window: a 2 s question padded to 5 s is encoded
+        ~5x faster (70-110 ms instead of ~350 ms here), with the same words on our 60-utterance
+        check. Outside its 30 s training window Whisper rarely emits end-of-text and goes on
+        repeating itself, so it decodes with timestamps and stops at the first segment end that
+        reaches the last second of the audio: everything after that is the padding's hallucination.
+        """
+        import ctranslate2
+
+        duration = len(audio) / SR
+        window = max(FIT_MIN_S, math.ceil(duration + FIT_PAD_S))
+        padded = np.zeros(int(window * SR), dtype=np.float32)
+        padded[: len(audio)] = audio
+        feats = self.model.feature_extractor(padded)
+        feats = np.ascontiguousarray(feats[None, :, : feats.shape[-1] // 2 * 2])  # the conv stride
+        tok = self._tokenizer()
+        prompt = list(tok.sot_sequence)
+        result = self.model.model.generate(
+            ctranslate2.StorageView.from_array(feats), [prompt], beam_size=self.cfg.beam_size,
+            max_length=len(prompt) + int(duration * 8) + 24, suppress_blank=True)
+        text = []
+        for t in result[0].sequences_ids[0]:
+            if t >= tok.timestamp_begin:
+                if (t - tok.timestamp_begin) * 0.02 >= duration - 1.0:
+                    break
+            elif t < tok.eot:
+                text.append(t)
+        return tok.decode(text).strip()
+
+    def _tokenizer(self):
+        if self._tok is None:
+            from faster_whisper.tokenizer import Tokenizer
+
+            self._tok = Tokenizer(self.model.hf_tokenizer, self.model.model.is_multilingual,
+                                  task="transcribe", language=self.cfg.language)
+        return self._tok
 
     def warm_up(self) -> None:
         self.transcribe(np.zeros(16000, dtype=np.float32))

@@ -37,6 +37,7 @@ class AsrConfig:
     beam_size: int = 1
     language: str = "en"
     threads: int = 2
+    fit_window: bool = True
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class VadConfig:
     frame_ms: int = 30
     preroll_ms: int = 300
     hangover_ms: int = 600
-    speculate_ms: int = 200
+    speculate_ms: int = 120
     min_utterance_ms: int = 300
     max_utterance_s: float = 20.0
 
@@ -85,6 +86,7 @@ class AudioConfig:
 class RuntimeConfig:
     memory_budget_mb: int = 1024
     first_chunk_min_words: int = 3
+    first_chunk_max_words: int = 8
     llm_waits_for_first_audio: bool = True
     warm_up: bool = True
 
@@ -136,6 +138,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "audio.gate_threshold_db": _range(0.0, 40.0),
     "runtime.memory_budget_mb": _range(64, 1 << 20),
     "runtime.first_chunk_min_words": _range(0, 50),
+    "runtime.first_chunk_max_words": _range(0, 50),
 }
 
 

@@ -200,7 +200,7 @@ class Pipeline:
 
     async def _cut(self, turn: int, gen: int, tokens: asyncio.Queue, out: asyncio.Queue, echo,
                    first_cut: threading.Event) -> None:
-        cutter = SentenceCutter(self.cfg.runtime.first_chunk_min_words)
+        cutter = SentenceCutter(self.cfg.runtime.first_chunk_min_words, self.cfg.runtime.first_chunk_max_words)
         index = 0
         while (piece := await tokens.get()) is not None:
             if gen != self.generation:

@@ -7,6 +7,10 @@ import re
 _END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s)|\n+""")
 # A clause ends at , ; : or — followed by white space: the first chunk of a reply may end there.
 _CLAUSE = re.compile(r"[,;:—]+(?=\s)")
+# Words that open a new phrase: a first chunk with no comma may end just before one.
+_JOINERS = {"and", "but", "or", "so", "because", "that", "which", "who", "where", "when", "while",
+            "with", "without", "to", "for", "in", "on", "at", "of", "from", "about", "after", "before",
+            "like", "than", "if", "since", "until", "as", "by", "into", "through"}
 # Words whose trailing period does not end a sentence.
 _ABBREV = {"mr", "mrs", "ms", "dr", "st", "sr", "jr", "prof", "vs", "etc", "e.g", "i.e", "no",
            "approx", "dept", "est", "fig", "inc", "ltd", "co", "mt", "ft", "jan", "feb", "mar",
@@ -27,12 +31,16 @@ class SentenceCutter:
 
     With `first_min_words`, the first chunk may end early at a clause mark once it has
     that many words: the listener hears the reply start while its first sentence is
-    still being written. Later chunks are whole sentences, which sound more natural.
+    still being written. With `first_max_words` too, a first sentence without a comma
+    by then ends its first chunk before a phrase-opening word ("The moon is a mysterious |
+    and beautiful body..."): its synthesis time is what the listener waits for. Later
+    chunks are whole sentences, which sound more natural.
     """
 
-    def __init__(self, first_min_words: int = 0) -> None:
+    def __init__(self, first_min_words: int = 0, first_max_words: int = 0) -> None:
         self._buf = ""
         self._first_min_words = first_min_words
+        self._first_max_words = first_max_words
         self._emitted = 0
 
     def push(self, piece: str) -> list[str]:
@@ -49,8 +57,21 @@ class SentenceCutter:
                 if len(self._buf[start:m.end()].split()) >= self._first_min_words:
                     start = self._emit(out, start, m.end())
                     break
+        if not self._emitted and self._first_max_words:
+            cut = self._phrase_break(self._buf[start:])
+            if cut is not None:
+                start = self._emit(out, start, start + cut)
         self._buf = self._buf[start:]
         return out
+
+    def _phrase_break(self, text: str) -> int | None:
+        """Offset of the first complete joiner word at word index min..max, if any."""
+        for i, m in enumerate(re.finditer(r"\S+(?=\s)", text)):
+            if i > self._first_max_words:
+                break
+            if i >= max(self._first_min_words, 1) and m.group().lower().strip("\"'“”‘’") in _JOINERS:
+                return m.start()
+        return None
 
     def _emit(self, out: list[str], start: int, end: int) -> int:
         chunk = self._buf[start:end].strip()

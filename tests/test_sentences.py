@@ -48,3 +48,28 @@ def test_short_first_clause_is_not_cut():
     c = SentenceCutter(first_min_words=3)
     assert c.push("Yes, ") == []
     assert c.push("it is. ") == ["Yes, it is."]
+
+
+def test_first_chunk_without_a_comma_ends_before_a_joining_word():
+    c = SentenceCutter(first_min_words=3, first_max_words=8)
+    assert c.push("The moon is a mysterious an") == []        # "an" may still become "and"
+    assert c.push("d beautiful body that ") == ["The moon is a mysterious"]
+    assert c.push("never sleeps. It") == ["and beautiful body that never sleeps."]
+    assert c.flush() == ["It"]
+
+
+def test_first_chunk_is_not_cut_before_min_or_after_max_words():
+    c = SentenceCutter(first_min_words=3, first_max_words=4)
+    assert c.push("Go to the big old house with me. ") == ["Go to the big old house with me."]
+    c = SentenceCutter(first_min_words=3, first_max_words=8)
+    assert c.push("A spider has eight legs. ") == ["A spider has eight legs."]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from("the moon is a big and old rock that we see at night , .".split()), max_size=30))
+def test_first_chunk_rules_lose_no_text(words):
+    c = SentenceCutter(first_min_words=3, first_max_words=8)
+    out = [s for w in words for s in c.push(w + " ")] + c.flush()
+    assert " ".join(out).split() == " ".join(words).split()
+    if out and len(out[0].split()) < len(words):
+        assert len(out[0].split()) <= 8 or out[0][-1] in ".,"
