@@ -13,6 +13,7 @@ SR = 16000
 FIT_MIN_S = 5.0   # shortest window (shorter ones started to repeat and mishear)
 FIT_PAD_S = 3.0   # silence after the utterance inside the window
 FIT_MAX_S = 25.0  # longer utterances take Whisper's own 30 s path
+NO_SPEECH = 0.6   # Whisper's own no-speech threshold (its "you" on silence is a hallucination)
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,9 @@ class Transcriber:
     def transcribe(self, audio16k: np.ndarray) -> str:
         audio16k = np.asarray(audio16k, dtype=np.float32)
         if self.cfg.fit_window and len(audio16k) <= FIT_MAX_S * SR:
-            return self._transcribe_fitted(audio16k)
+            text = self._transcribe_fitted(audio16k)
+            if text:  # nothing heard: let Whisper's own path have its say
+                return text
         return " ".join(s.text for s in self.segments(audio16k) if s.text).strip()
 
     def _transcribe_fitted(self, audio: np.ndarray) -> str:
@@ -50,7 +53,8 @@ class Transcriber:
         ~5x faster (70-110 ms instead of ~350 ms here), with the same words on our 60-utterance
         check. Outside its 30 s training window Whisper rarely emits end-of-text and goes on
         repeating itself, so it decodes with timestamps and stops at the first segment end that
-        reaches the last second of the audio: everything after that is the padding's hallucination.
+        reaches the last second of the audio (what follows is the padding's hallucination), or
+        at a segment that repeats the one before it word for word.
         """
         import ctranslate2
 
@@ -64,15 +68,23 @@ class Transcriber:
         prompt = list(tok.sot_sequence)
         result = self.model.model.generate(
             ctranslate2.StorageView.from_array(feats), [prompt], beam_size=self.cfg.beam_size,
-            max_length=len(prompt) + int(duration * 8) + 24, suppress_blank=True)
-        text = []
+            max_length=len(prompt) + int(duration * 8) + 24, suppress_blank=True, return_no_speech_prob=True)
+        if result[0].no_speech_prob > NO_SPEECH:
+            return ""
+        segments, current = [], []
         for t in result[0].sequences_ids[0]:
-            if t >= tok.timestamp_begin:
+            if t < tok.eot:
+                current.append(t)
+            elif t >= tok.timestamp_begin and current:  # the end of a segment
+                if segments and current == segments[-1]:
+                    break  # the same words again: the loop, not the speaker
+                segments.append(current)
+                current = []
                 if (t - tok.timestamp_begin) * 0.02 >= duration - 1.0:
                     break
-            elif t < tok.eot:
-                text.append(t)
-        return tok.decode(text).strip()
+        if current and current != (segments[-1] if segments else None):
+            segments.append(current)
+        return tok.decode([t for seg in segments for t in seg]).strip()
 
     def _tokenizer(self):
         if self._tok is None:
