@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,20 +72,23 @@ class Transcriber:
             max_length=len(prompt) + int(duration * 8) + 24, suppress_blank=True, return_no_speech_prob=True)
         if result[0].no_speech_prob > NO_SPEECH:
             return ""
-        segments, current = [], []
-        for t in result[0].sequences_ids[0]:
+        segments: list[str] = []
+        current: list[int] = []
+        for t in [*result[0].sequences_ids[0], tok.eot]:
             if t < tok.eot:
                 current.append(t)
-            elif t >= tok.timestamp_begin and current:  # the end of a segment
-                if segments and current == segments[-1]:
-                    break  # the same words again: the loop, not the speaker
-                segments.append(current)
-                current = []
-                if (t - tok.timestamp_begin) * 0.02 >= duration - 1.0:
-                    break
-        if current and current != (segments[-1] if segments else None):
-            segments.append(current)
-        return tok.decode([t for seg in segments for t in seg]).strip()
+                continue
+            text = tok.decode(current).strip()
+            if text and segments and _same_words(text, segments[-1]):
+                break  # the same words again: the loop, not the speaker
+            if text:
+                segments.append(text)
+            current = []
+            if t >= tok.timestamp_begin and text and (t - tok.timestamp_begin) * 0.02 >= duration - 1.0:
+                break  # this segment ends where the speech does
+            if t < tok.timestamp_begin:
+                break
+        return " ".join(segments)
 
     def _tokenizer(self):
         if self._tok is None:
@@ -96,3 +100,8 @@ class Transcriber:
 
     def warm_up(self) -> None:
         self.transcribe(np.zeros(16000, dtype=np.float32))
+
+
+def _same_words(a: str, b: str) -> bool:
+    norm = lambda s: re.sub(r"[^a-z0-9' ]", "", s.lower()).split()  # noqa: E731
+    return norm(a) == norm(b)

@@ -22,8 +22,11 @@ def test_profile_reports_each_turn_and_draws_the_timeline(tmp_path, engine):
     for t in turns:
         for key in ("ttfa_ms", "asr_ms", "llm_ttft_ms", "tts_first_ms", "tts_rtf", "llm_tokens_per_s"):
             assert t[key] is not None and t[key] > 0, (key, t)
-        # the parts of the critical path fit inside the whole
-        assert t["ttfa_ms"] >= t["endpoint_ms"] + t["tts_first_ms"] - 1
+        # the parts of the critical path fit inside the whole: the reply is prepared speculatively
+        # from the first pause (so its stages may overlap the endpoint's hangover) but held until
+        # the endpoint, and its first audio needs recognition, the LLM's first chunk and its synthesis
+        assert t["ttfa_ms"] >= t["endpoint_ms"] - 1
+        assert t["ttfa_ms"] >= t["asr_ms"] + t["tts_first_ms"] - 1
     assert report["budget_mb"] == 1024 and 200 < report["peak_rss_mb"] < 1024
     assert {"asr", "tts", "llm"} <= set(report["parts_mb"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
