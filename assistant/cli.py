@@ -132,7 +132,11 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         from assistant.doctor import doctor
 
-        return doctor(store, set(config_mod.required_models(config_mod.load(args.config))))
+        cfg = config_mod.load(args.config)
+        used = set(config_mod.required_models(cfg))
+        if cfg.tts.engine == "auto" and store.status(cfg.models.tts_fast) == "cached":
+            used.add(cfg.models.tts_fast)  # built, so speaking with it
+        return doctor(store, used)
     cfg = _config(args)
     if args.command == "say":
         seconds = modes.say(cfg, store, args.text, args.output)

@@ -252,7 +252,7 @@ class ModelStore:
         if expected is None:
             # Published without a hash we could pin: trust this first copy, verify every later use.
             self._pin_file(name, spec).write_text(got + "\n")
-            self.log(f"  {name}/{spec.name}: no pinned sha256; recorded {got} on first fetch")
+            self.log(f"  {name}/{spec.name}: no pinned sha256; recorded {got}, checked on every later use")
         elif got != expected:
             tmp.unlink(missing_ok=True)
             raise ModelError(f"{spec.name} has sha256 {got[:12]}…, expected {expected[:12]}…")

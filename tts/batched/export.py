@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 from pathlib import Path
 
@@ -219,9 +220,15 @@ def _quantize_text_side(model_path: Path, out_path: Path) -> None:
     convs = [n.name for n in text_side if n.op_type == "Conv"]
     others = [n.name for n in text_side if n.op_type in ("MatMul", "LSTM")]
     mid = out_path.with_suffix(".convs.onnx")
-    # ConvInteger takes uint8 weights only; MatMul and LSTM have fast int8 kernels
-    quantize_dynamic(str(model_path), str(mid), op_types_to_quantize=["Conv"], nodes_to_quantize=convs,
-                     weight_type=QuantType.QUInt8)
-    quantize_dynamic(str(mid), str(out_path), op_types_to_quantize=["MatMul", "LSTM"],
-                     nodes_to_quantize=others, weight_type=QuantType.QInt8)
-    mid.unlink()
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantiser warns on the root logger that the model is already quantised
+    try:
+        # ConvInteger takes uint8 weights only; MatMul and LSTM have fast int8 kernels
+        quantize_dynamic(str(model_path), str(mid), op_types_to_quantize=["Conv"], nodes_to_quantize=convs,
+                         weight_type=QuantType.QUInt8)
+        quantize_dynamic(str(mid), str(out_path), op_types_to_quantize=["MatMul", "LSTM"],
+                         nodes_to_quantize=others, weight_type=QuantType.QInt8)
+    finally:
+        root.setLevel(level)
+        mid.unlink(missing_ok=True)

@@ -37,8 +37,9 @@ def _targets(model) -> list:
             and not any(k in n.name for k in KEEP_FLOAT) and n.input[1] in init]
 
 
-def calibrate(model, feeds: Iterable[dict[str, np.ndarray]], threads: int = 2) -> dict[str, float]:
-    """Largest (2 * max|conv output - bias|) / (input range) per target convolution over `feeds`."""
+def calibrate(model, feeds: Iterable[dict[str, np.ndarray]], threads: int = 1) -> dict[str, float]:
+    """Largest (2 * max|conv output - bias|) / (input range) per target convolution over `feeds`.
+    One thread by default: sums then run in one order, so a rebuild gives the same bytes."""
     import onnx
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
