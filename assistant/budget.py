@@ -69,7 +69,8 @@ class MemoryBudget:
             "or more, or pick smaller models / a shorter llm.context_tokens")
 
     def report(self) -> dict:
-        return {"budget_mb": self.budget_mb, "parts_mb": {k: round(v, 1) for k, v in self.parts.items()}}
+        return {"budget_mb": self.budget_mb, "parts_mb": {k: round(v, 1) for k, v in self.parts.items()},
+                "reserved_mb": {k: round(v, 1) for k, v in self.estimates.items()}}
 
 
 class PeakSampler:

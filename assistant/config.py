@@ -45,6 +45,7 @@ class LlmConfig:
     context_tokens: int = 2048
     max_reply_tokens: int = 160
     temperature: float = 0.2
+    repeat_penalty: float = 1.15
     threads: int = 2
     history_turns: int = 6
     seed: int = 0
@@ -58,6 +59,7 @@ class TtsConfig:
     speed: float = 1.0
     threads: int = 2
     sentence_pause_ms: int = 120
+    max_chunk_tokens: int = 200
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "llm.context_tokens": _range(256, 131072),
     "llm.max_reply_tokens": _range(8, 4096),
     "llm.temperature": _range(0.0, 2.0),
+    "llm.repeat_penalty": _range(1.0, 2.0),
     "llm.threads": _range(1, 64),
     "llm.history_turns": _range(0, 100),
     "llm.seed": _range(0, 2**31 - 1),
@@ -125,6 +128,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "tts.speed": _range(0.5, 2.0),
     "tts.threads": _range(1, 64),
     "tts.sentence_pause_ms": _range(0, 2000),
+    "tts.max_chunk_tokens": _range(32, 510),
     "vad.aggressiveness": _one_of(0, 1, 2, 3),
     "vad.frame_ms": _one_of(10, 20, 30),
     "vad.preroll_ms": _range(0, 2000),

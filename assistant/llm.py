@@ -20,7 +20,7 @@ class ChatModel:
         """Yield the reply's text pieces as they are generated; stop early when `cancel` is set."""
         chunks = self.llm.create_chat_completion(
             messages=messages, stream=True, max_tokens=self.cfg.max_reply_tokens,
-            temperature=self.cfg.temperature, seed=self.cfg.seed)
+            temperature=self.cfg.temperature, seed=self.cfg.seed, repeat_penalty=self.cfg.repeat_penalty)
         for chunk in chunks:
             if cancel is not None and cancel.is_set():
                 break

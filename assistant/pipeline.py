@@ -30,6 +30,11 @@ TOKEN_QUEUE = 64     # text pieces between the LLM thread and the cutter
 SENTENCE_QUEUE = 4   # sentences waiting for TTS: enough to stay ahead of playback
 LLM_COMPUTE_MB = 40  # llama.cpp's scratch buffers beside weights and KV cache
 MIN_CONTEXT = 512
+# Kokoro's activations per phoneme token of one run (peak RSS growth: 139 MB at 100 tokens,
+# 339 at 200, 615 at 400 for the fast model; the shipped one needs less). onnxruntime keeps the
+# largest arena it has needed, so the longest chunk is reserved in the budget up front.
+TTS_MB_PER_TOKEN = 1.7
+MIN_TTS_TOKENS = 64
 FIRST_AUDIO_WAIT_S = 5.0  # the LLM never waits longer than this for the first chunk's audio
 
 
@@ -71,6 +76,7 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         events.stamp(0, "load_asr_start")
         asr_model = budget.measure("asr", lambda: _warmed(Transcriber(store.dir(cfg.models.asr), cfg.asr), warm))
         events.stamp(0, "load_asr_done")
+    llm_path = store.path(cfg.models.llm) if llm else None
     if tts:
         from tts import KokoroEngine
 
@@ -85,10 +91,13 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         events.stamp(0, "load_tts_start")
         tts_engine = budget.measure("tts", load_tts)
         events.stamp(0, "load_tts_done")
+        tts_engine.max_tokens = _tts_tokens_that_fit(cfg, budget, llm_path)
+        cfg = override(cfg, "tts.max_chunk_tokens", tts_engine.max_tokens)
+        budget.expect("tts activations", tts_engine.max_tokens * TTS_MB_PER_TOKEN)
     if llm:
-        path = store.path(cfg.models.llm)
+        path = llm_path
         weights_mb = path.stat().st_size / MB
-        budget.expect("llm", weights_mb + LLM_COMPUTE_MB + MIN_CONTEXT * kv_bytes_per_token(path) / MB)
+        budget.expect("llm", _llm_minimum_mb(path))
         context = _context_that_fits(cfg, path, budget.left_mb() + budget.estimates["llm"] - weights_mb
                                      - LLM_COMPUTE_MB)
         cfg = override(cfg, "llm.context_tokens", context)
@@ -96,6 +105,16 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         llm_model = budget.measure("llm", lambda: _warmed(ChatModel(path, cfg.llm), warm, cfg.llm.system_prompt))
         events.stamp(0, "load_llm_done")
     return Models(asr_model, llm_model, tts_engine, cfg)
+
+
+def _llm_minimum_mb(path) -> float:
+    return path.stat().st_size / MB + LLM_COMPUTE_MB + MIN_CONTEXT * kv_bytes_per_token(path) / MB
+
+
+def _tts_tokens_that_fit(cfg: Config, budget: MemoryBudget, llm_path) -> int:
+    """The longest TTS chunk the budget allows, leaving the LLM at least its minimum context."""
+    room = budget.left_mb() - (_llm_minimum_mb(llm_path) if llm_path else 0.0)
+    return max(MIN_TTS_TOKENS, min(cfg.tts.max_chunk_tokens, int(room / TTS_MB_PER_TOKEN)))
 
 
 def _context_that_fits(cfg: Config, gguf, kv_mb: float) -> int:

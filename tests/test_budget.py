@@ -39,3 +39,20 @@ def test_kv_cost_read_from_the_gguf_header(store, cfg):
     assert meta == {"block_count": 30, "attention.head_count_kv": 3}
     # SmolLM2-135M: 30 layers x 3 KV heads x 64 dims x (K and V) x 2 bytes
     assert kv_bytes_per_token(gguf) == 30 * 3 * 64 * 2 * 2
+
+
+def test_tts_chunk_length_shrinks_to_leave_the_llm_its_minimum(tmp_path):
+    from assistant.config import load, override
+    from assistant.pipeline import MIN_TTS_TOKENS, TTS_MB_PER_TOKEN, _llm_minimum_mb, _tts_tokens_that_fit
+    from assistant.store import default_store
+
+    cfg = load()
+    llm = default_store().path(cfg.models.llm)
+    b = MemoryBudget(budget_mb=100_000)
+    b.parts["models"] = 500.0
+    assert _tts_tokens_that_fit(cfg, b, llm) == cfg.tts.max_chunk_tokens  # plenty: the configured cap
+    b.budget_mb = b.used_mb + _llm_minimum_mb(llm) + 100 * TTS_MB_PER_TOKEN + 1
+    assert _tts_tokens_that_fit(cfg, b, llm) == 100                       # tight: what fits
+    assert _tts_tokens_that_fit(override(cfg, "tts.max_chunk_tokens", 80), b, llm) == 80
+    b.budget_mb = b.used_mb + 10
+    assert _tts_tokens_that_fit(cfg, b, llm) == MIN_TTS_TOKENS            # never below the floor

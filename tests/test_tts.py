@@ -67,3 +67,18 @@ def test_synthesize_batch_gives_one_spoken_array_per_text_in_order():
     lengths = [len(a) / 24000 for a in out]
     assert lengths[1] > 2 * max(lengths[0], lengths[3]), lengths  # order kept: the long one is second
     assert all(np.sqrt(np.mean(a ** 2)) > 0.02 for a in (out[0], out[1], out[3]))
+
+
+def test_engine_splits_sentences_longer_than_its_chunk_limit(engine):
+    text = ("The quick brown fox jumps over the lazy dog while the old grey cat watches it from the "
+            "garden wall and the children laugh in the warm afternoon sun")
+    whole = list(engine.stream(text, "af_heart"))
+    limit = engine.max_tokens
+    try:
+        engine.max_tokens = 40
+        pieces = list(engine.stream(text, "af_heart"))
+    finally:
+        engine.max_tokens = limit
+    assert len(whole) == 1 and len(pieces) >= 3
+    total = sum(len(p) for p in pieces) / 24000
+    assert 0.8 * len(whole[0]) / 24000 < total < 1.3 * len(whole[0]) / 24000  # the same words, said once

@@ -69,7 +69,10 @@ def split_phonemes(phonemes: str, limit: int = MAX_TOKENS) -> list[str]:
 
 class KokoroEngine:
     def __init__(self, model_path: Path, vocab_path: Path, voices_dir: Path, threads: int = 2,
-                 phonemize: Callable[[str], str] | None = None) -> None:
+                 phonemize: Callable[[str], str] | None = None, max_tokens: int = MAX_TOKENS) -> None:
+        """`max_tokens`: the longest phoneme string synthesised in one run (≤ 510). A run's
+        activations grow with its length (~1.6 MB per token here) and onnxruntime keeps the largest
+        it has needed, so a memory budget caps this; longer sentences are split at punctuation."""
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -91,6 +94,7 @@ class KokoroEngine:
 
             phonemize = g2p.phonemize
         self.phonemize = phonemize
+        self.max_tokens = min(int(max_tokens), MAX_TOKENS)
 
     # ---- voices -----------------------------------------------------------------------
     def voice(self, spec: str) -> np.ndarray:
@@ -129,7 +133,7 @@ class KokoroEngine:
             raise TTSError("nothing to say: the text is empty")
         phonemes = self.phonemize(text)
         for sentence in _SENTENCE_END.split(phonemes):
-            for piece in split_phonemes(sentence.strip()):
+            for piece in split_phonemes(sentence.strip(), self.max_tokens):
                 if piece:
                     yield self.synth_phonemes(piece, voice, speed)
 
