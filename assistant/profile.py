@@ -66,7 +66,7 @@ def table(report: dict) -> str:
         cells = " ".join(f"{'-' if r[k] is None else r[k]:>{w}}" for k, _, w in cols)
         lines.append(f"{cells}  {r['heard'][:40]}")
     parts = ", ".join([f"{k} {v:.0f}" for k, v in report["parts_mb"].items()]
-                      + [f"{k} ≤{v:.0f} reserved" for k, v in report.get("reserved_mb", {}).items()])
+                      + [f"{k} {v:.0f} reserved" for k, v in report.get("reserved_mb", {}).items()])
     lines.append(f"median TTFA {report['median_ttfa_ms']} ms; peak RSS {report['peak_rss_mb']:.0f} MB of "
                  f"{report['budget_mb']} MB budget ({parts})")
     return "\n".join(lines)
