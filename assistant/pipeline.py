@@ -370,6 +370,11 @@ class HeldSink:
         if not self._dropped:
             await self.sink.end_turn(turn)
 
+    async def confirmed(self) -> bool:
+        """Wait for the endpoint's verdict: True when released, False when dropped."""
+        await self._released.wait()
+        return not self._dropped
+
     def stop(self) -> None:
         """Before release: the speculation is dropped (and a reply waiting in end_turn lets go).
         After: a barge-in, passed on."""

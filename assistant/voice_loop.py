@@ -177,11 +177,19 @@ class VoiceLoop:
         if me in self._dropped:
             self._dropped.discard(me)
             return
+        reply = asyncio.create_task(self.pipeline.respond(turn, text, sink)) if text else None
+        if isinstance(sink, HeldSink) and not await sink.confirmed():
+            # A speculation the user talked on through: it was never their turn, so nothing is said
+            # (printing "you: ..." as soon as it was heard showed half-sentences like "Stop.").
+            if reply is not None:
+                await asyncio.gather(reply, return_exceptions=True)
+            self._dropped.discard(me)
+            return
         self.say(f"you: {text}")
-        if text:
-            reply = await self.pipeline.respond(turn, text, sink)
+        if reply is not None:
+            said = await reply
             if me not in self._dropped:
-                self.say(f"assistant: {reply}")
+                self.say(f"assistant: {said}")
         self._dropped.discard(me)
 
 

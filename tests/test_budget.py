@@ -16,11 +16,21 @@ def test_refusal_lists_every_part_and_its_cost():
     assert "--memory-budget" in e.value.hint
 
 
+def _fresh_pages(n: int):
+    """n bytes of newly mapped, touched memory: malloc may hand back pages an earlier test freed,
+    which are resident already and would not raise RSS."""
+    import mmap
+
+    m = mmap.mmap(-1, n)
+    m.write(b"\x01" * n)
+    return m
+
+
 def test_measure_charges_what_the_load_kept():
     b = MemoryBudget(budget_mb=100_000)
-    kept = b.measure("blob", lambda: bytearray(64 * 1024 * 1024))
+    kept = b.measure("blob", lambda: _fresh_pages(64 * 1024 * 1024))
     assert 50 < b.parts["blob"] < 90
-    del kept
+    kept.close()
 
 
 def test_peak_sampler_sees_a_short_spike():

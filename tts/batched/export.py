@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import time
+import warnings
 from pathlib import Path
 
 OPSET = 17
@@ -42,7 +43,8 @@ def export_fp32(model, out_path: Path, batch: int = 2) -> Path:
     dyn = {"input_ids": {0: "batch", 1: "tokens"}, "input_lengths": {0: "batch"}, "styles": {0: "batch"},
            "audio": {0: "batch", 1: "samples"}, "audio_lengths": {0: "batch"}}
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's notes on dynamic shapes are expected here
         torch.onnx.export(model, args, str(out_path), input_names=INPUTS, output_names=OUTPUTS,
                           dynamic_axes=dyn, opset_version=OPSET, dynamo=False, do_constant_folding=True)
     return out_path
