@@ -16,7 +16,7 @@ from typing import Sequence, Union
 import numpy as np
 
 from tts.errors import TTSError
-from tts.kokoro import MAX_TOKENS, SAMPLE_RATE, load_vocab, tokenize
+from tts.kokoro import MAX_TOKENS, SAMPLE_RATE, load_vocab, session_options, tokenize
 from tts.voices import PACK_ROWS, STYLE_DIM, VoiceBank
 
 Styles = Union[str, Sequence[str], np.ndarray]
@@ -31,14 +31,8 @@ class BatchedKokoro:
         2-core CPU threads=1, workers=2 gives more throughput than one 2-thread run at a time."""
         import onnxruntime as ort
 
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        # onnxruntime plans one block per input shape it has seen twice; every sentence has its own
-        # length, so with patterns on the arena grew by the size of a long sentence's activations
-        # again and again (+200 MB on repeating one 95-token sentence). Off: flat, same speed.
-        opts.enable_mem_pattern = False
-        self.session = ort.InferenceSession(str(model_path), opts, providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(str(model_path), session_options(threads),
+                                            providers=["CPUExecutionProvider"])
         names = {i.name for i in self.session.get_inputs()}
         expected = {"input_ids", "input_lengths", "styles", "speed"}
         if names != expected:

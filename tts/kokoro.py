@@ -67,6 +67,21 @@ def split_phonemes(phonemes: str, limit: int = MAX_TOKENS) -> list[str]:
     return [phonemes[i:i + limit] for i in range(0, len(phonemes), limit)]
 
 
+def session_options(threads: int):
+    """onnxruntime options every Kokoro session here shares: `threads` for one run, no inter-op pool,
+    no memory patterns (onnxruntime plans one block per input shape it has seen twice; every
+    sentence has its own length, so with patterns on the arena grew by the size of a long
+    sentence's activations again and again: +200 MB on repeating one 95-token sentence. Off: flat,
+    same speed)."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.enable_mem_pattern = False
+    return opts
+
+
 class KokoroEngine:
     def __init__(self, model_path: Path, vocab_path: Path, voices_dir: Path, threads: int = 2,
                  phonemize: Callable[[str], str] | None = None, max_tokens: int = MAX_TOKENS) -> None:
@@ -75,13 +90,7 @@ class KokoroEngine:
         it has needed, so a memory budget caps this; longer sentences are split at punctuation."""
         import onnxruntime as ort
 
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        # onnxruntime plans one block per input shape it has seen twice; every sentence has its own
-        # length, so with patterns on the arena grew by the size of a long sentence's activations
-        # again and again (+200 MB on repeating one 95-token sentence). Off: flat, same speed.
-        opts.enable_mem_pattern = False
+        opts = session_options(threads)
         # The extended optimisations' layout change (QLinearConv to NHWC plus transposes) holds
         # ~25 MB more of our fast model and gains no time on it or on the shipped model.
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC

@@ -14,6 +14,8 @@ import time
 import warnings
 from pathlib import Path
 
+from tts.batched.qlinear import KEEP_FLOAT
+
 OPSET = 17
 INPUTS = ["input_ids", "input_lengths", "styles", "speed"]
 OUTPUTS = ["audio", "audio_lengths"]
@@ -50,10 +52,6 @@ def export_fp32(model, out_path: Path, batch: int = 2) -> Path:
     return out_path
 
 
-# conv_post feeds exp() (magnitudes) and sin() (phases); noise_convs read the source's phase
-# spectrum; m_source mixes the harmonics. Quantising them costs ~2 dB log-mel and saves almost
-# nothing: they stay float.
-_KEEP_FLOAT = ("conv_post", "noise_convs", "F0_conv", "N_conv", "m_source")
 
 
 def quantize_int8(fp32_path: Path, out_path: Path) -> Path:
@@ -71,7 +69,7 @@ def quantize_int8(fp32_path: Path, out_path: Path) -> Path:
     graph = onnx.load(str(fp32_path), load_external_data=False).graph
     nodes = [n.name for n in graph.node
              if n.op_type in ("Conv", "MatMul") and n.name.startswith("/decoder/")
-             and not any(k in n.name for k in _KEEP_FLOAT)]
+             and not any(k in n.name for k in KEEP_FLOAT)]
     quantize_dynamic(str(fp32_path), str(out_path), op_types_to_quantize=["Conv", "MatMul"],
                      nodes_to_quantize=nodes, weight_type=QuantType.QUInt8)
     return out_path

@@ -23,8 +23,9 @@ from typing import Iterable
 
 import numpy as np
 
-# Decoder convolutions that stay float: conv_post feeds exp() and sin(); noise_convs read the
-# source's phase spectrum; F0/N_conv are one channel. Quantising them costs dB and saves nothing.
+# Decoder layers that stay float in every int8 variant: conv_post feeds exp() (magnitudes) and
+# sin() (phases); noise_convs read the source's phase spectrum; F0/N_conv are one channel;
+# m_source mixes the harmonics. Quantising them costs ~2 dB log-mel and saves almost nothing.
 KEEP_FLOAT = ("conv_post", "noise_convs", "F0_conv", "N_conv", "m_source")
 CLIP = 0.5        # output range = CLIP x the largest output/input range ratio seen in calibration
 WEIGHT_LEVELS = 127
