@@ -57,7 +57,7 @@ class Models:
 
 def tts_model_path(cfg: Config, store: ModelStore):
     """The Kokoro model `tts.engine` selects: "fast" is ours (built by `assistant models build`,
-    1.4-1.7x the speed of the shipped export here), "shipped" the upstream int8 export, "auto" the fast one
+    1.4-1.8x the speed of the shipped export here), "shipped" the upstream int8 export, "auto" the fast one
     once it has been built."""
     fast = cfg.tts.engine == "fast" or (cfg.tts.engine == "auto" and store.status(cfg.models.tts_fast) == "cached")
     return store.path(cfg.models.tts_fast if fast else cfg.models.tts)
