@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
 
@@ -9,24 +10,38 @@ from assistant.config import LlmConfig
 
 
 class ChatModel:
+    """A GGUF model on its own thread: every llama.cpp call runs there, whoever asks.
+
+    llama.cpp runs on an OpenMP team that belongs to the thread which first decoded; decoding
+    from any other thread was ~1.6x slower per token here (8 against 13-18 ms on SmolLM2-135M,
+    tests/test_llm.py), and the pipeline asks from whichever worker thread asyncio lends it.
+    """
+
     def __init__(self, model_path: Path, cfg: LlmConfig) -> None:
         from llama_cpp import Llama
 
         self.cfg = cfg
-        self.llm = Llama(model_path=str(model_path), n_ctx=cfg.context_tokens, n_threads=cfg.threads,
-                         verbose=False)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm")
+        self.llm = self._on_thread(Llama, model_path=str(model_path), n_ctx=cfg.context_tokens,
+                                   n_threads=cfg.threads, verbose=False)
+
+    def _on_thread(self, fn, *args, **kwargs):
+        return self._thread.submit(fn, *args, **kwargs).result()
 
     def stream(self, messages: list[dict], cancel: threading.Event | None = None) -> Iterator[str]:
         """Yield the reply's text pieces as they are generated; stop early when `cancel` is set."""
-        chunks = self.llm.create_chat_completion(
+        chunks = self.llm.create_chat_completion(  # a generator: nothing runs until the first next()
             messages=messages, stream=True, max_tokens=self.cfg.max_reply_tokens,
             temperature=self.cfg.temperature, seed=self.cfg.seed, repeat_penalty=self.cfg.repeat_penalty)
-        for chunk in chunks:
-            if cancel is not None and cancel.is_set():
-                break
-            piece = chunk["choices"][0]["delta"].get("content")
-            if piece:
-                yield piece
+        try:
+            while (chunk := self._on_thread(next, chunks, None)) is not None:
+                if cancel is not None and cancel.is_set():
+                    break
+                piece = chunk["choices"][0]["delta"].get("content")
+                if piece:
+                    yield piece
+        finally:
+            self._on_thread(chunks.close)
 
     def warm_up(self, system_prompt: str = "") -> None:
         """Run once so the first turn is fast; with the system prompt, its KV stays cached for reuse

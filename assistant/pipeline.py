@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from assistant.asr import Transcriber
 from assistant.budget import MemoryBudget, kv_bytes_per_token, MB
@@ -71,6 +72,10 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
     the other parts left over.
     """
     warm = cfg.runtime.warm_up
+    # numpy's own work here is small (mel filters, resampling, echo FFTs), but OpenBLAS's extra
+    # thread spins after each call and took CPU from the models' threads on two cores: median
+    # TTFA 704-718 ms with one BLAS thread against 800-830 with two, side by side.
+    threadpool_limits(1, user_api="blas")
     asr_model = tts_engine = llm_model = None
     if asr:
         events.stamp(0, "load_asr_start")

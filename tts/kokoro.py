@@ -156,4 +156,6 @@ class KokoroEngine:
         return np.concatenate(chunks[:-1]) if chunks else np.zeros(0, dtype=np.float32)
 
     def warm_up(self, voice: str = "af_heart") -> None:
-        self.synth_phonemes("hˈɛlO.", voice)
+        """One short run, through the G2P: its lexicons load on first use (~180 ms) and espeak-ng
+        starts on the first word they lack (~20 ms), which a reply's first chunk would wait for."""
+        self.synth_phonemes(self.phonemize("Hello, Zorblax."), voice)
