@@ -55,7 +55,8 @@ class Transcriber:
         check. Outside its 30 s training window Whisper rarely emits end-of-text and goes on
         repeating itself, so it decodes with timestamps and stops at the first segment end that
         reaches the last second of the audio (what follows is the padding's hallucination), or
-        at a segment that repeats the one before it word for word.
+        at a segment that repeats the one before it word for word; a loop inside one segment is cut
+        after (`_without_loop`).
         """
         import ctranslate2
 
@@ -88,7 +89,7 @@ class Transcriber:
                 break  # this segment ends where the speech does
             if t < tok.timestamp_begin:
                 break
-        return " ".join(segments)
+        return _without_loop(" ".join(segments))
 
     def _tokenizer(self):
         if self._tok is None:
@@ -102,6 +103,28 @@ class Transcriber:
         self.transcribe(np.zeros(16000, dtype=np.float32))
 
 
+def _words(s: str) -> list[str]:
+    return re.sub(r"[^a-z0-9' ]", "", s.lower()).split()
+
+
 def _same_words(a: str, b: str) -> bool:
-    norm = lambda s: re.sub(r"[^a-z0-9' ]", "", s.lower()).split()  # noqa: E731
-    return norm(a) == norm(b)
+    return _words(a) == _words(b)
+
+
+def _begins(words: list[str], start: list[str]) -> bool:
+    """`start` is how `words` begins, its last word perhaps cut short ("honey never spo")."""
+    n = len(start)
+    return n <= len(words) and words[: n - 1] == start[:-1] and words[n - 1].startswith(start[-1])
+
+
+def _without_loop(text: str) -> str:
+    """Cut Whisper's loop inside one segment: "Honey never spoils. Honey never spoils. Honey ne"
+    (in a 5-6 s window it sometimes never emits the segment's end and starts the sentence over).
+    The text ends before the first sentence that repeats an earlier one, or begins to."""
+    kept: list[str] = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        w = _words(sentence)
+        if w and any(_begins(k, w) for k in map(_words, kept)):
+            break
+        kept.append(sentence)
+    return " ".join(kept)

@@ -5,6 +5,8 @@ import dataclasses
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import edit_distance, words
 
@@ -43,3 +45,31 @@ def test_speech_after_silence_is_transcribed_once(transcriber, spoken, lead_s):
 
 def test_silence_is_nothing(transcriber):
     assert transcriber.transcribe(np.zeros(16000 * 2, np.float32)) == ""
+
+
+def test_a_sentence_whisper_loops_on_is_heard_once(engine, transcriber, cfg):
+    """Whisper tiny in a 5 s window started this one over and over ("... snow. Mountains in the
+    west are covered with snow. Mountains in the west are"): the utterance as the endpointer cuts it."""
+    from assistant.audio import resample
+    from assistant.vad import Endpointer, frames_of
+
+    text = "Mountains in the west are covered with snow."
+    audio = resample(engine.synthesize(text, "bf_emma"), 24000, 16000).astype(np.float32)
+    stream = np.concatenate([np.zeros(8000, np.float32), audio, np.zeros(16000, np.float32)])
+    ep = Endpointer(cfg.vad)
+    utt = next(u for f in frames_of(stream, ep.frame_len) if (u := ep.feed(f)) is not None)
+    got = words(transcriber.transcribe(utt.audio))
+    assert got.count("mountains") == 1 and edit_distance(words(text), got) <= 1, got
+
+
+LOOP_SENTENCES = ["Honey never spoils if you keep it sealed.", "Where is it?", "Mix the flour and the sugar.",
+                  "Thanks!", "Set a timer for ten minutes.", "Is it raining in Paris today?"]
+
+
+@given(st.lists(st.sampled_from(LOOP_SENTENCES), min_size=1, max_size=4, unique=True), st.integers(0, 60))
+def test_a_loop_is_cut_and_speech_without_one_is_kept(sentences, cut):
+    from assistant.asr import _without_loop
+
+    said = " ".join(sentences)
+    assert _without_loop(said) == said
+    assert _without_loop(f"{said} {said}"[: len(said) + 1 + cut]) == said
