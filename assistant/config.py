@@ -68,7 +68,7 @@ class VadConfig:
     frame_ms: int = 30
     preroll_ms: int = 300
     hangover_ms: int = 600
-    speculate_ms: int = 120
+    speculate_ms: int = 60
     min_utterance_ms: int = 300
     max_utterance_s: float = 20.0
 

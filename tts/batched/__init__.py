@@ -18,7 +18,7 @@ def build(out_dir: Path, source_onnx: Path, quantize: bool = True) -> dict[str, 
 
 
 def build_fast(out_dir: Path, source_onnx: Path, voices_dir: Path, vocab_dir: Path) -> Path:
-    """The streaming engine's fast model (kokoro-fast.onnx) in `out_dir`; see export.build_fast."""
+    """The streaming engine's fast model (export.FAST_NAME) in `out_dir`; see export.build_fast."""
     from tts.batched.export import build_fast as _build_fast
 
     return _build_fast(Path(out_dir), Path(source_onnx), Path(voices_dir), Path(vocab_dir))
