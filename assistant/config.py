@@ -36,7 +36,7 @@ class AsrConfig:
     compute_type: str = "int8"
     beam_size: int = 1
     language: str = "en"
-    threads: int = 2
+    threads: int = 1
     fit_window: bool = True
 
 
