@@ -100,20 +100,22 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         cfg = override(cfg, "tts.max_chunk_tokens", tts_engine.max_tokens)
         budget.expect("tts activations", tts_engine.max_tokens * TTS_MB_PER_TOKEN)
     if llm:
-        path = llm_path
-        weights_mb = path.stat().st_size / MB
-        budget.expect("llm", _llm_minimum_mb(path))
-        context = _context_that_fits(cfg, path, budget.left_mb() + budget.estimates["llm"] - weights_mb
-                                     - LLM_COMPUTE_MB)
+        context = _context_that_fits(cfg, llm_path, budget.left_mb())
+        budget.expect("llm", _llm_mb(llm_path, context))  # refused here when not even MIN_CONTEXT fits
         cfg = override(cfg, "llm.context_tokens", context)
         events.stamp(0, "load_llm_start", context_tokens=context)
-        llm_model = budget.measure("llm", lambda: _warmed(ChatModel(path, cfg.llm), warm, cfg.llm.system_prompt))
+        llm_model = budget.measure("llm", lambda: _warmed(ChatModel(llm_path, cfg.llm), warm, cfg.llm.system_prompt))
         events.stamp(0, "load_llm_done")
     return Models(asr_model, llm_model, tts_engine, cfg)
 
 
+def _llm_mb(path, context: int) -> float:
+    """The LLM's weights, scratch buffers and a KV cache of `context` tokens."""
+    return path.stat().st_size / MB + LLM_COMPUTE_MB + context * kv_bytes_per_token(path) / MB
+
+
 def _llm_minimum_mb(path) -> float:
-    return path.stat().st_size / MB + LLM_COMPUTE_MB + MIN_CONTEXT * kv_bytes_per_token(path) / MB
+    return _llm_mb(path, MIN_CONTEXT)
 
 
 def _tts_tokens_that_fit(cfg: Config, budget: MemoryBudget, llm_path) -> int:
@@ -122,9 +124,10 @@ def _tts_tokens_that_fit(cfg: Config, budget: MemoryBudget, llm_path) -> int:
     return max(MIN_TTS_TOKENS, min(cfg.tts.max_chunk_tokens, int(room / TTS_MB_PER_TOKEN)))
 
 
-def _context_that_fits(cfg: Config, gguf, kv_mb: float) -> int:
+def _context_that_fits(cfg: Config, gguf, room_mb: float) -> int:
+    """The longest context (a multiple of 256, at least MIN_CONTEXT) whose LLM fits in `room_mb`."""
     per_token = kv_bytes_per_token(gguf) / MB
-    fits = int(kv_mb / per_token) // 256 * 256
+    fits = int((room_mb - _llm_mb(gguf, 0)) / per_token) // 256 * 256
     return max(MIN_CONTEXT, min(cfg.llm.context_tokens, fits))
 
 
