@@ -189,6 +189,8 @@ class Pipeline:
         text = " ".join(t for i, t in spoken if played is None or i in played).strip()
         if gen == self.generation or text:  # a speculation dropped before a word was heard leaves no trace
             self.conversation.add(user_text, text)
+            # While the user listens and thinks, the LLM reads the history the next prompt starts with.
+            self.models.llm.prefill(self.conversation.messages(""))
         self._stamp(gen, turn, "turn_end")
         return text
 

@@ -47,3 +47,31 @@ def test_cancel_stops_the_reply_and_the_model_answers_again(chat, cfg):
     assert len(pieces) == 3
     again = "".join(chat.stream([{"role": "user", "content": "What is the capital of France?"}]))
     assert "Paris" in again
+
+
+def _prompt_tokens_evaluated(chat, monkeypatch, messages) -> int:
+    """How many prompt tokens llama.cpp had to evaluate for this reply (the rest came from its cache)."""
+    counts = []
+    real_eval = chat.llm.eval
+    monkeypatch.setattr(chat.llm, "eval", lambda tokens: (counts.append(len(tokens)), real_eval(tokens))[1])
+    for _ in chat.stream(messages):
+        break
+    monkeypatch.setattr(chat.llm, "eval", real_eval)
+    return counts[0]
+
+
+def test_prefill_leaves_only_the_new_question_to_read(chat, cfg, monkeypatch):
+    """Once the history window slides, every prompt starts differently: without a prefill the whole
+    history is read again while the user waits; with one, only their new words are."""
+    from assistant.llm import Conversation
+
+    conv = Conversation(cfg.llm.system_prompt, keep_turns=2)
+    for i, topic in enumerate(["the moon", "cats", "rivers", "bread"]):
+        conv.add(f"Tell me about {topic}.", f"Here is fact number {i} about {topic}, told in one short sentence.")
+        cold = _prompt_tokens_evaluated(chat, monkeypatch, conv.messages("What is the capital of France?"))
+        if i >= 2:  # the window has slid: the history part of the prompt is new
+            assert cold > 60, cold
+        conv.add("What is the capital of France?", "Paris.")
+        chat.prefill(conv.messages("")).result()
+        warm = _prompt_tokens_evaluated(chat, monkeypatch, conv.messages("Why is the sky blue?"))
+        assert warm <= 16, warm  # "Why is the sky blue?<|im_end|>\n<|im_start|>assistant\n" and little else
