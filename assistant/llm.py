@@ -13,8 +13,8 @@ class ChatModel:
     """A GGUF model on its own thread: every llama.cpp call runs there, whoever asks.
 
     llama.cpp runs on an OpenMP team that belongs to the thread which first decoded; decoding
-    from any other thread was ~1.6x slower per token here (8 against 13-18 ms on SmolLM2-135M,
-    tests/test_llm.py), and the pipeline asks from whichever worker thread asyncio lends it.
+    from any other thread was ~1.6x slower per token here (8 against 13-18 ms on SmolLM2-135M;
+    docs/benchmarks.md), and the pipeline asks from whichever worker thread asyncio lends it.
     """
 
     def __init__(self, model_path: Path, cfg: LlmConfig) -> None:
@@ -46,7 +46,7 @@ class ChatModel:
     def prefill(self, messages: list[dict]) -> Future:
         """Evaluate the prompt that `messages` (ending with an empty user turn) begin, on the model's
         thread, without waiting: the next reply then finds its system prompt and history in the KV
-        cache (llama-cpp-python reuses the longest matching prefix), down to "<|im_start|>user\n".
+        cache (llama-cpp-python reuses the longest matching prefix) up to where the new words go.
         Once the history window slides, that prefix is new every turn: ~250 tokens, 600-800 ms."""
         return self._thread.submit(self.llm.create_chat_completion, messages=messages, max_tokens=1,
                                    temperature=self.cfg.temperature, seed=self.cfg.seed)
