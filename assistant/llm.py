@@ -30,8 +30,8 @@ class ChatModel:
 
     def stream(self, messages: list[dict], cancel: threading.Event | None = None) -> Iterator[str]:
         """Yield the reply's text pieces as they are generated; stop early when `cancel` is set."""
-        chunks = self.llm.create_chat_completion(  # a generator: nothing runs until the first next()
-            messages=messages, stream=True, max_tokens=self.cfg.max_reply_tokens,
+        chunks = self._on_thread(  # templating and tokenising run there too: a prefill may be decoding
+            self.llm.create_chat_completion, messages=messages, stream=True, max_tokens=self.cfg.max_reply_tokens,
             temperature=self.cfg.temperature, seed=self.cfg.seed, repeat_penalty=self.cfg.repeat_penalty)
         try:
             while (chunk := self._on_thread(next, chunks, None)) is not None:
