@@ -80,8 +80,16 @@ def _config(args: argparse.Namespace) -> config_mod.Config:
     return cfg
 
 
+def _used_models(cfg: config_mod.Config, store) -> list[str]:
+    """What this config speaks with: what it requires, and the fast TTS model once it is built."""
+    used = config_mod.required_models(cfg)
+    if cfg.tts.engine == "auto" and store.status(cfg.models.tts_fast) == "cached":
+        used.append(cfg.models.tts_fast)
+    return used
+
+
 def _models(args: argparse.Namespace, store) -> int:
-    used = config_mod.required_models(config_mod.load(args.config))
+    used = _used_models(config_mod.load(args.config), store)
     built = [n for n, a in store.artifacts.items() if any(s["kind"] == "build" for s in a.sources)]
     everything = [n for n in store.artifacts if args.action == "list" or n not in built]
     names = args.names or (everything if args.all or args.action == "list" else used)
@@ -96,7 +104,8 @@ def _models(args: argparse.Namespace, store) -> int:
     if args.action == "list":
         for n in names:
             a = store.artifact(n)
-            size = sum(f.size for f in a.files) / 1e6
+            size = sum(p.stat().st_size if (p := store.root / n / f.name).exists() else f.size
+                       for f in a.files) / 1e6  # a built model has no size until it is built
             tag = "" if n in used else "  (not used by this config)"
             print(f"{n:30s} {store.status(n):8s} {size:8.1f} MB  {a.description}{tag}")
         print(f"cache: {store.root}")
@@ -132,11 +141,7 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         from assistant.doctor import doctor
 
-        cfg = config_mod.load(args.config)
-        used = set(config_mod.required_models(cfg))
-        if cfg.tts.engine == "auto" and store.status(cfg.models.tts_fast) == "cached":
-            used.add(cfg.models.tts_fast)  # built, so speaking with it
-        return doctor(store, used)
+        return doctor(store, set(_used_models(config_mod.load(args.config), store)))
     cfg = _config(args)
     if args.command == "say":
         seconds = modes.say(cfg, store, args.text, args.output)
