@@ -89,10 +89,11 @@ def _used_models(cfg: config_mod.Config, store) -> list[str]:
 
 
 def _models(args: argparse.Namespace, store) -> int:
-    used = _used_models(config_mod.load(args.config), store)
+    cfg = config_mod.load(args.config)
     built = [n for n, a in store.artifacts.items() if any(s["kind"] == "build" for s in a.sources)]
     everything = [n for n in store.artifacts if args.action == "list" or n not in built]
-    names = args.names or (everything if args.all or args.action == "list" else used)
+    # fetch and verify default to what the config cannot run without (building needs PyTorch)
+    names = args.names or (everything if args.all or args.action == "list" else config_mod.required_models(cfg))
     for n in names:
         store.artifact(n)  # unknown names fail before any work
     if args.action == "build":
@@ -102,6 +103,7 @@ def _models(args: argparse.Namespace, store) -> int:
             print(f"{n}: ok in {store.dir(n)} ({time.perf_counter() - t0:.0f} s)")
         return 0
     if args.action == "list":
+        used = _used_models(cfg, store)
         for n in names:
             a = store.artifact(n)
             size = sum(p.stat().st_size if (p := store.root / n / f.name).exists() else f.size
