@@ -82,10 +82,8 @@ def _config(args: argparse.Namespace) -> config_mod.Config:
 
 def _used_models(cfg: config_mod.Config, store) -> list[str]:
     """What this config speaks with: what it requires, and the fast TTS model once it is built."""
-    used = config_mod.required_models(cfg)
-    if cfg.tts.engine == "auto" and store.status(cfg.models.tts_fast) == "cached":
-        used.append(cfg.models.tts_fast)
-    return used
+    speaks = config_mod.tts_model(cfg, store.status(cfg.models.tts_fast) == "cached")
+    return list(dict.fromkeys([*config_mod.required_models(cfg), speaks]))
 
 
 def _models(args: argparse.Namespace, store) -> int:

@@ -239,3 +239,10 @@ def required_models(cfg: Config) -> list[str]:
     if cfg.tts.engine != "fast":
         models.pop("tts_fast")
     return list(dict.fromkeys(models.values()))
+
+
+def tts_model(cfg: Config, fast_built: bool) -> str:
+    """The Kokoro model `tts.engine` selects: "fast" is ours (built by `assistant models build`),
+    "shipped" the upstream int8 export, "auto" the fast one once it has been built."""
+    fast = cfg.tts.engine == "fast" or (cfg.tts.engine == "auto" and fast_built)
+    return cfg.models.tts_fast if fast else cfg.models.tts

@@ -20,7 +20,7 @@ from threadpoolctl import threadpool_limits
 
 from assistant.asr import Transcriber
 from assistant.budget import MemoryBudget, kv_bytes_per_token, MB
-from assistant.config import Config, override
+from assistant.config import Config, override, tts_model
 from assistant.events import EventLog
 from assistant.llm import ChatModel, Conversation
 from assistant.messages import AudioChunk, Sentence
@@ -57,11 +57,9 @@ class Models:
 
 
 def tts_model_path(cfg: Config, store: ModelStore):
-    """The Kokoro model `tts.engine` selects: "fast" is ours (built by `assistant models build`,
-    1.4-1.8x the speed of the shipped export here), "shipped" the upstream int8 export, "auto" the fast one
-    once it has been built."""
-    fast = cfg.tts.engine == "fast" or (cfg.tts.engine == "auto" and store.status(cfg.models.tts_fast) == "cached")
-    return store.path(cfg.models.tts_fast if fast else cfg.models.tts)
+    """The Kokoro model file `tts.engine` selects (config.tts_model); the fast one ran at 1.7-1.8x
+    the speed of the shipped export here."""
+    return store.path(tts_model(cfg, store.status(cfg.models.tts_fast) == "cached"))
 
 
 def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: MemoryBudget,

@@ -112,6 +112,7 @@ def test_a_file_published_without_a_hash_is_pinned_on_first_fetch(tmp_path, upst
 
 
 def test_cli_fetches_what_the_config_uses_and_lists_everything():
+    from assistant.store import default_store
     from conftest import run_cli
 
     r = run_cli("models", "fetch")
@@ -121,6 +122,9 @@ def test_cli_fetches_what_the_config_uses_and_lists_everything():
                        "kokoro-voices", "misaki-us-gold", "misaki-us-silver"}
     listing = run_cli("models", "list").stdout
     assert "llama-3.2-1b-instruct-q4_k_m" in listing and "not used by this config" in listing
+    fast = next(line for line in listing.splitlines() if line.startswith("kokoro-fast "))
+    built = default_store().status("kokoro-fast") == "cached"
+    assert ("not used by this config" in fast) != built, fast  # tts.engine = "auto" speaks with it once built
     r = run_cli("models", "verify", "kokoro-vocab")
     assert r.returncode == 0 and "kokoro-vocab/vocab.json: ok" in r.stdout
 
