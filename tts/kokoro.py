@@ -86,7 +86,7 @@ class KokoroEngine:
     def __init__(self, model_path: Path, vocab_path: Path, voices_dir: Path, threads: int = 2,
                  phonemize: Callable[[str], str] | None = None, max_tokens: int = MAX_TOKENS) -> None:
         """`max_tokens`: the longest phoneme string synthesised in one run (≤ 510). A run's
-        activations grow with its length (~1.6 MB per token here) and onnxruntime keeps the largest
+        activations grow with its length (~1.7 MB per token here, measured for the fast model) and onnxruntime keeps the largest
         it has needed, so a memory budget caps this; longer sentences are split at punctuation."""
         import onnxruntime as ort
 
