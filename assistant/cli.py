@@ -131,7 +131,7 @@ def _models(args: argparse.Namespace, store) -> int:
 def dispatch(args: argparse.Namespace) -> int:
     from assistant import modes
     from assistant.events import EventLog
-    from assistant.store import default_store
+    from models.store import default_store
 
     store = default_store()
     if args.command == "models":
@@ -213,11 +213,12 @@ def _print_profile(events, peak_mb: float, budget) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from g2p import G2PError
+    from models import ModelError
     from tts import TTSError
 
     try:
         return dispatch(args)
-    except AssistantError as e:
+    except (AssistantError, ModelError) as e:
         print(f"error: {e.message}", file=sys.stderr)
         if e.hint:
             print(f"hint: {e.hint}", file=sys.stderr)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from assistant.errors import ConfigError
+from models.choice import kokoro_model
 
 try:
     import tomllib
@@ -242,7 +243,5 @@ def required_models(cfg: Config) -> list[str]:
 
 
 def tts_model(cfg: Config, fast_built: bool) -> str:
-    """The Kokoro model `tts.engine` selects: "fast" is ours (built by `assistant models build`),
-    "shipped" the upstream int8 export, "auto" the fast one once it has been built."""
-    fast = cfg.tts.engine == "fast" or (cfg.tts.engine == "auto" and fast_built)
-    return cfg.models.tts_fast if fast else cfg.models.tts
+    """The Kokoro model `tts.engine` selects (models.kokoro_model's rule, with this config's names)."""
+    return kokoro_model(cfg.tts.engine, fast_built, shipped=cfg.models.tts, fast=cfg.models.tts_fast)

@@ -6,7 +6,7 @@ import platform
 import sys
 from importlib import metadata
 
-from assistant.store import ModelStore
+from models.store import ModelStore
 
 PACKAGES = ["faster-whisper", "ctranslate2", "llama-cpp-python", "onnxruntime", "numpy", "sounddevice",
             "webrtcvad-wheels", "phonemizer-fork", "espeakng-loader", "regex", "soxr", "soundfile"]

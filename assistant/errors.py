@@ -23,10 +23,6 @@ class ConfigError(AssistantError):
     """A configuration file or flag has a bad key or value."""
 
 
-class ModelError(AssistantError):
-    """A model file is missing, corrupt or cannot be fetched."""
-
-
 class AudioError(AssistantError):
     """No audio library, server or device; or a WAV file we cannot read."""
 

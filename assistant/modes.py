@@ -17,7 +17,7 @@ from assistant.config import Config
 from assistant.errors import AudioError, InputError
 from assistant.events import EventLog
 from assistant.pipeline import NullSink, Pipeline, SpeakerSink, WavSink, load_models
-from assistant.store import ModelStore
+from models.store import ModelStore
 from assistant.vad import split_utterances
 from assistant.voice_loop import VoiceLoop, mic_frames, paced_file_frames
 

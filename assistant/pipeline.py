@@ -25,7 +25,7 @@ from assistant.events import EventLog
 from assistant.llm import ChatModel, Conversation
 from assistant.messages import AudioChunk, Sentence
 from assistant.sentences import SentenceCutter
-from assistant.store import ModelStore
+from models.store import ModelStore
 
 TOKEN_QUEUE = 64     # text pieces between the LLM thread and the cutter
 SENTENCE_QUEUE = 4   # sentences waiting for TTS: enough to stay ahead of playback

@@ -45,7 +45,7 @@ def _default_paths() -> tuple[str, str]:
     silver = os.environ.get('G2P_SILVER')
     if gold and silver:
         return gold, silver
-    from assistant.store import default_store  # the project's model store (lazy: heavy)
+    from models.store import default_store  # the project's model store (lazy: heavy)
     store = default_store()
     return gold or str(store.path('misaki-us-gold')), silver or str(store.path('misaki-us-silver'))
 

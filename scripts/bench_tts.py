@@ -41,7 +41,7 @@ VARIANTS = {  # label -> (model-store name, file)
 
 def make_variants() -> dict:
     """label -> loader() -> callable(phonemes) -> audio, for the variants present in the store."""
-    from assistant.store import default_store
+    from models.store import default_store
     from tts import KokoroEngine
 
     store = default_store()

@@ -22,7 +22,7 @@ from assistant.budget import MemoryBudget, rss_mb
 from assistant.config import load
 from assistant.events import EventLog
 from assistant.pipeline import Pipeline, WavSink, load_models
-from assistant.store import default_store
+from models.store import default_store
 from assistant.vad import split_utterances
 
 QUESTIONS = [

@@ -19,7 +19,7 @@ def run_cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def store():
-    from assistant.store import default_store
+    from models.store import default_store
 
     return default_store()
 

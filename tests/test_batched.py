@@ -39,7 +39,7 @@ def _have(mod: str) -> bool:
 
 def _store_dir() -> Path | None:
     try:
-        from assistant.store import default_store
+        from models.store import default_store
 
         d = Path(default_store().dir("kokoro-batched"))
         return d if (d / "kokoro-batched.fp32.onnx").is_file() else None
@@ -163,7 +163,7 @@ def test_whisper_round_trip(fp32_engine, fp32_solo, shipped_audio):
 
         from assistant.asr import Transcriber
         from assistant.config import load
-        from assistant.store import default_store
+        from models.store import default_store
 
         cfg = load()
         model_dir = default_store().dir(cfg.models.asr)

@@ -54,7 +54,7 @@ def test_kv_cost_read_from_the_gguf_header(store, cfg):
 def test_tts_chunk_length_shrinks_to_leave_the_llm_its_minimum(tmp_path):
     from assistant.config import load, override
     from assistant.pipeline import MIN_TTS_TOKENS, TTS_MB_PER_TOKEN, _llm_minimum_mb, _tts_tokens_that_fit
-    from assistant.store import default_store
+    from models.store import default_store
 
     cfg = load()
     llm = default_store().path(cfg.models.llm)

@@ -3,8 +3,8 @@ import hashlib
 
 import pytest
 
-from assistant.errors import ModelError
-from assistant.store import Artifact, FileSpec, ModelStore, load_manifest
+from models.errors import ModelError
+from models.store import Artifact, FileSpec, ModelStore, load_manifest
 
 
 def _spec(name, data):
@@ -112,7 +112,7 @@ def test_a_file_published_without_a_hash_is_pinned_on_first_fetch(tmp_path, upst
 
 
 def test_cli_fetches_what_the_config_uses_and_lists_everything():
-    from assistant.store import default_store
+    from models.store import default_store
     from conftest import run_cli
 
     r = run_cli("models", "fetch")

@@ -50,7 +50,7 @@ SENTENCES = [
 @pytest.fixture(scope="session")
 def fast_model(tmp_path_factory):
     """The store's kokoro-fast, else one built for this session (needs torch + onnx)."""
-    from assistant.store import default_store
+    from models.store import default_store
 
     store = default_store(auto_fetch=False)
     if store.status("kokoro-fast") == "cached":

@@ -3,8 +3,9 @@
     >>> import tts
     >>> audio, sr = tts.synthesize("Hello there.", voice="af_heart")   # float32, 24000
 
-The default engine takes its model files from the assistant's model store (fetched
-on first use); build a `KokoroEngine` yourself to point at other files.
+The default engine takes its model files from the model store (`models`, fetched on first
+use): the fast model once it is built, else the shipped one. Build a `KokoroEngine` yourself
+to point at other files.
 """
 from __future__ import annotations
 
@@ -18,15 +19,16 @@ from tts.kokoro import SAMPLE_RATE, KokoroEngine
 __all__ = ["KokoroEngine", "TTSError", "SAMPLE_RATE", "synthesize", "synthesize_batch", "default_engine"]
 
 
+VOCAB, VOICES, BATCHED = "kokoro-vocab", "kokoro-voices", "kokoro-batched"
+
+
 @lru_cache(maxsize=1)
 def default_engine() -> KokoroEngine:
-    from assistant.config import load
-    from assistant.pipeline import tts_model_path
-    from assistant.store import default_store
+    import models
 
-    cfg, store = load(), default_store()
-    return KokoroEngine(tts_model_path(cfg, store), store.path(cfg.models.vocab),
-                        store.dir(cfg.models.voices), threads=cfg.tts.threads)
+    store = models.default_store()
+    name = models.kokoro_model("auto", store.status(models.FAST_KOKORO) == "cached")
+    return KokoroEngine(store.path(name), store.path(VOCAB), store.dir(VOICES))
 
 
 def synthesize(text: str, voice: str = "af_heart", speed: float = 1.0) -> tuple[np.ndarray, int]:
@@ -37,17 +39,15 @@ def synthesize(text: str, voice: str = "af_heart", speed: float = 1.0) -> tuple[
 @lru_cache(maxsize=1)
 def _batched_engine():
     """The batched model when it has been built (`assistant models build`), else None."""
-    from assistant.config import load
-    from assistant.store import default_store
+    import models
 
-    store = default_store(auto_fetch=False)
-    if store.status("kokoro-batched") != "cached":
+    store = models.default_store(auto_fetch=False)
+    if store.status(BATCHED) != "cached":
         return None
     from tts.batched_engine import BatchedKokoro
 
-    cfg = load()
-    return BatchedKokoro(store.path("kokoro-batched", "kokoro-batched.int8.onnx"), store.path(cfg.models.vocab),
-                         store.dir(cfg.models.voices), threads=cfg.tts.threads, max_batch=4)
+    return BatchedKokoro(store.path(BATCHED, "kokoro-batched.int8.onnx"), store.path(VOCAB),
+                         store.dir(VOICES), max_batch=4)
 
 
 def synthesize_batch(texts: list[str], voice: str = "af_heart", speed: float = 1.0) -> list[np.ndarray]:

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-DEFAULT_SOURCE = Path.home() / ".cache/assistant/models/kokoro-v1.0-int8/kokoro-v1.0.int8.onnx"
-
-
 def build(out_dir: Path, source_onnx: Path, quantize: bool = True) -> dict[str, Path]:
     """Rebuild the model from `source_onnx` (or an official .pth) and export it to `out_dir`."""
     from tts.batched.export import build as _build
@@ -24,4 +21,4 @@ def build_fast(out_dir: Path, source_onnx: Path, voices_dir: Path, vocab_dir: Pa
     return _build_fast(Path(out_dir), Path(source_onnx), Path(voices_dir), Path(vocab_dir))
 
 
-__all__ = ["build", "build_fast", "DEFAULT_SOURCE"]
+__all__ = ["build", "build_fast"]

@@ -6,16 +6,20 @@ import json
 import sys
 from pathlib import Path
 
-from tts.batched import DEFAULT_SOURCE, build
+from tts.batched import build
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tts.batched", description=__doc__)
     p.add_argument("out_dir", type=Path)
-    p.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
-                   help="shipped kokoro int8 .onnx (default: %(default)s) or official kokoro-v1_0.pth")
+    p.add_argument("--source", type=Path, default=None,
+                   help="shipped kokoro int8 .onnx or official kokoro-v1_0.pth (default: the model store's)")
     p.add_argument("--no-quantize", action="store_true", help="write only the fp32 model")
     a = p.parse_args(argv)
+    if a.source is None:
+        import models
+
+        a.source = models.default_store().path(models.SHIPPED_KOKORO)
     if not a.source.exists():
         print(f"source model not found: {a.source}", file=sys.stderr)
         return 2

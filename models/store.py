@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable, Iterator
 
-from assistant.errors import ModelError
+from models.errors import ModelError
 
 try:
     import tomllib
@@ -62,7 +62,7 @@ class Artifact:
 def load_manifest(path: Path | None = None) -> dict[str, Artifact]:
     """Read the manifest shipped with the package (or the one at `path`)."""
     if path is None:
-        data = resources.files("assistant.manifest").joinpath("manifest.toml").read_bytes()
+        data = resources.files("models").joinpath("manifest.toml").read_bytes()
     else:
         data = Path(path).read_bytes()
     raw = tomllib.loads(data.decode("utf-8"))
