@@ -47,12 +47,13 @@ class MemoryBudget:
         self.estimates[part] = mb
         self.check()
 
-    def measure(self, part: str, load):
-        """Run `load()` and charge the RSS it added to `part` (replacing that part's estimate)."""
+    def measure(self, part: str, load, at_least: float = 0.0):
+        """Run `load()` and charge the RSS it added to `part` (replacing that part's estimate), or
+        `at_least` for a part that will grow after loading (an LLM's KV cache fills as it talks)."""
         before = rss_mb()
         result = load()
         self.estimates.pop(part, None)
-        self.parts[part] = self.parts.get(part, 0.0) + max(0.0, rss_mb() - before)
+        self.parts[part] = self.parts.get(part, 0.0) + max(at_least, rss_mb() - before)
         self.check()
         return result
 

@@ -141,7 +141,8 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "doctor":
         from assistant.doctor import doctor
 
-        return doctor(store, set(_used_models(config_mod.load(args.config), store)))
+        cfg = config_mod.load(args.config)
+        return doctor(store, set(_used_models(cfg, store)), cfg.models.llm)
     cfg = _config(args)
     if args.command == "say":
         seconds = modes.say(cfg, store, args.text, args.output)

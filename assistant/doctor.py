@@ -23,7 +23,8 @@ def _mem_total_mb() -> float | None:
     return None
 
 
-def doctor(store: ModelStore, used_models: set[str]) -> int:
+def doctor(store: ModelStore, used_models: set[str], llm: str) -> int:
+    """`llm`: the store name of the config's language model, run once in a child process."""
     problems: list[tuple[str, str]] = []
     print(f"python      {sys.version.split()[0]} ({sys.executable})")
     if sys.version_info < (3, 10):
@@ -65,6 +66,16 @@ def doctor(store: ModelStore, used_models: set[str]) -> int:
         print(f"  {name:30s} {state}{'' if used else '  (optional: not used by this config)'}")
         if used and state != "cached":
             problems.append((f"model {name} is {state}", "assistant models fetch"))
+
+    if store.status(llm) == "cached":
+        from assistant.llm_check import FIX, check
+
+        result = check(store.path(llm))
+        print(f"llm         {'ok' if result.ok else 'FAILED'}: {result.message}")
+        if result.system_info:
+            print(f"  built for: {result.system_info}")
+        if not result.ok:
+            problems.append((result.message, FIX))
 
     if problems:
         print(f"\n{len(problems)} problem(s):")

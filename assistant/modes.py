@@ -176,7 +176,7 @@ def say(cfg: Config, store: ModelStore, text: str, out: Path | None) -> float:
     models = load_models(cfg, store, EventLog(), _budget(cfg), asr=False, llm=False)
     try:
         audio = models.tts.synthesize(text, cfg.tts.voice, cfg.tts.speed,
-                                      pause_s=cfg.tts.sentence_pause_ms / 1000)
+                                      pause_s=cfg.tts.sentence_pause_ms / 1000, progress=True)
     except TTSError as e:
         raise InputError(str(e)) from None
     if out is not None:

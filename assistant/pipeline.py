@@ -25,15 +25,16 @@ from assistant.events import EventLog
 from assistant.llm import ChatModel, Conversation
 from assistant.messages import AudioChunk, Sentence
 from assistant.sentences import SentenceCutter
+from assistant.tts_memory import activation_mb
 from models.store import ModelStore
 
 TOKEN_QUEUE = 64     # text pieces between the LLM thread and the cutter
 SENTENCE_QUEUE = 4   # sentences waiting for TTS: enough to stay ahead of playback
 LLM_COMPUTE_MB = 40  # llama.cpp's scratch buffers beside weights and KV cache
 MIN_CONTEXT = 512
-# Kokoro's activations per phoneme token of one run (peak RSS growth: 139 MB at 100 tokens,
-# 339 at 200, 615 at 400 for the fast model; the shipped one needs less). onnxruntime keeps the
-# largest arena it has needed, so the longest chunk is reserved in the budget up front.
+# Kokoro's activations per phoneme token of one run, as a first guess (peak RSS growth on an AVX2
+# host: 139 MB at 100 tokens, 339 at 200, 615 at 400 for the fast model). It only picks the chunk
+# length to measure: the budget then holds what this machine measured (assistant/tts_memory.py).
 TTS_MB_PER_TOKEN = 1.7
 MIN_TTS_TOKENS = 64
 FIRST_AUDIO_WAIT_S = 5.0  # the LLM never waits longer than this for the first chunk's audio
@@ -83,8 +84,10 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
     if tts:
         from tts import KokoroEngine
 
+        tts_path = tts_model_path(cfg, store)
+
         def load_tts():
-            engine = KokoroEngine(tts_model_path(cfg, store), store.path(cfg.models.vocab),
+            engine = KokoroEngine(tts_path, store.path(cfg.models.vocab),
                                   store.dir(cfg.models.voices), threads=cfg.tts.threads)
             engine.voice(cfg.tts.voice)  # an unknown voice fails now, not mid-reply
             if warm:
@@ -96,13 +99,22 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         events.stamp(0, "load_tts_done")
         tts_engine.max_tokens = _tts_tokens_that_fit(cfg, budget, llm_path)
         cfg = override(cfg, "tts.max_chunk_tokens", tts_engine.max_tokens)
-        budget.expect("tts activations", tts_engine.max_tokens * TTS_MB_PER_TOKEN)
+        # the longest chunk's arena, as this machine needs it: resident now if just measured
+        mb, measured = activation_mb(tts_engine, tts_path, tts_engine.max_tokens, cfg.tts.threads, cfg.tts.speed,
+                                     store.root.parent / "measured")
+        if measured:
+            budget.parts["tts activations"] = mb
+            budget.check()
+        else:
+            budget.expect("tts activations", mb)
     if llm:
         context = _context_that_fits(cfg, llm_path, budget.left_mb())
         budget.expect("llm", _llm_mb(llm_path, context))  # refused here when not even MIN_CONTEXT fits
         cfg = override(cfg, "llm.context_tokens", context)
         events.stamp(0, "load_llm_start", context_tokens=context)
-        llm_model = budget.measure("llm", lambda: _warmed(ChatModel(llm_path, cfg.llm), warm, cfg.llm.system_prompt))
+        # the KV cache's pages become resident as the context fills: charge all of it from the start
+        llm_model = budget.measure("llm", lambda: _warmed(ChatModel(llm_path, cfg.llm), warm, cfg.llm.system_prompt),
+                                   at_least=_llm_mb(llm_path, context))
         events.stamp(0, "load_llm_done")
     return Models(asr_model, llm_model, tts_engine, cfg)
 
@@ -249,6 +261,9 @@ class Pipeline:
         first = True
         while (s := await sentences.get()) is not None:
             if gen != self.generation:
+                continue
+            if self.models.tts is None:  # chat --mute: the words were printed; nothing to synthesise
+                spoken.append((s.index, s.text))
                 continue
             if first:
                 self._stamp(gen, turn, "first_sentence_ready", text=s.text)

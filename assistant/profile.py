@@ -53,6 +53,7 @@ def summary(rows: list[dict], peak_rss_mb: float, budget: dict) -> dict:
     ttfa = [r["ttfa_ms"] for r in rows if r["ttfa_ms"] is not None]
     return {"turns": rows, "median_ttfa_ms": statistics.median(ttfa) if ttfa else None,
             "peak_rss_mb": round(peak_rss_mb, 1), "budget_mb": budget["budget_mb"],
+            "headroom_mb": round(budget["budget_mb"] - peak_rss_mb, 1),
             "parts_mb": budget["parts_mb"], "reserved_mb": budget.get("reserved_mb", {})}
 
 
@@ -68,7 +69,7 @@ def table(report: dict) -> str:
     parts = ", ".join([f"{k} {v:.0f}" for k, v in report["parts_mb"].items()]
                       + [f"{k} {v:.0f} reserved" for k, v in report.get("reserved_mb", {}).items()])
     lines.append(f"median TTFA {report['median_ttfa_ms']} ms; peak RSS {report['peak_rss_mb']:.0f} MB of "
-                 f"{report['budget_mb']} MB budget ({parts})")
+                 f"{report['budget_mb']} MB budget, {report['headroom_mb']:.0f} MB headroom ({parts})")
     return "\n".join(lines)
 
 

@@ -28,7 +28,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-MODELS = Path.home() / ".cache/assistant/models"
+from models.store import default_root  # noqa: E402
+
+MODELS = default_root()
 VOCAB = MODELS / "kokoro-vocab/vocab.json"
 VOICES = MODELS / "kokoro-voices"
 SHIPPED = MODELS / "kokoro-v1.0-int8/kokoro-v1.0.int8.onnx"

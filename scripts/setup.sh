@@ -26,20 +26,45 @@ if ((${#missing[@]})); then
 fi
 
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-# llama-cpp-python builds from source; its multimodal part is not used and triples the build time.
-# pip keeps the built wheel in its cache, so later setups take seconds.
-export CMAKE_ARGS="${CMAKE_ARGS:--DLLAVA_BUILD=OFF}"
-.venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+PIP=(.venv/bin/python -m pip -q --disable-pip-version-check)
+"${PIP[@]}" install --upgrade pip
+
+# llama-cpp-python builds from source. Left to itself it compiles with -march=native, and a wheel
+# built on one CPU then dies with SIGILL on another (or on the same one: AMX kernels crash on
+# hosts that advertise AMX). We build for an ISA baseline every x86-64 CPU with AVX2 has (and
+# plain ARMv8-A on aarch64), without the multimodal part (unused, triples the build time), into
+# a wheel folder keyed by version and flags: pip's own cache is keyed by version alone and would
+# hand back a wheel built with other flags.
+LLAMA_VERSION=0.3.36  # keep in step with pyproject.toml
+case "$(uname -m)" in
+  x86_64|amd64) LLAMA_ISA="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" ;;
+  *) LLAMA_ISA="-DGGML_NATIVE=OFF" ;;
+esac
+LLAMA_CMAKE_ARGS="-DLLAVA_BUILD=OFF $LLAMA_ISA"
+key=$(printf '%s\n' "$LLAMA_VERSION" "$LLAMA_CMAKE_ARGS" "$(uname -m)" "$(.venv/bin/python -c 'import sys; print(sys.version)')" | sha256sum | cut -c1-16)
+cache="${ASSISTANT_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/assistant}"
+wheels="$cache/wheels/llama-cpp-python-$key"
+if ! compgen -G "$wheels/llama_cpp_python-*.whl" >/dev/null; then
+  echo "setup: building llama-cpp-python $LLAMA_VERSION for $(uname -m) (about 5 minutes on 2 cores, once)"
+  CMAKE_ARGS="$LLAMA_CMAKE_ARGS" "${PIP[@]}" wheel --no-deps --no-cache-dir --no-binary llama-cpp-python \
+    -w "$wheels.partial" "llama-cpp-python==$LLAMA_VERSION"
+  rm -rf "$wheels" && mv "$wheels.partial" "$wheels"
+fi
+if [ "$(cat .venv/.llama-cpp-build 2>/dev/null)" != "$key" ]; then
+  "${PIP[@]}" install --force-reinstall --no-deps "$wheels"/llama_cpp_python-*.whl
+  echo "$key" > .venv/.llama-cpp-build
+fi
+"${PIP[@]}" install -e ".[test]"
 
 if [ "${1:-}" != "--no-models" ]; then
   .venv/bin/assistant models fetch
-  # Our faster Kokoro is built from the shipped one with PyTorch (the `build` extra, ~1 min once);
-  # without it the assistant runs the shipped model.
-  if .venv/bin/python -c "import torch, onnx" 2>/dev/null; then
-    .venv/bin/assistant models build kokoro-fast
-  else
-    echo "setup: for the faster Kokoro engine: .venv/bin/pip install -e '.[build]' && .venv/bin/assistant models build"
+  # Our faster Kokoro, rewritten from the shipped graph (onnx + numpy, ~1 min once).
+  .venv/bin/assistant models build kokoro-fast
+  # Prove the LLM runs on this CPU: a long prompt in a child process (a wrong build dies of SIGILL).
+  if ! .venv/bin/python -m assistant.llm_check; then
+    echo "setup: the LLM library does not run on this CPU; nothing else is wrong. Remove the wheel and" \
+         "build it again: rm -rf '$wheels' .venv/.llama-cpp-build && $0  (and report the lines above)" >&2
+    exit 1
   fi
 fi
 echo "setup: done. Talk to it with: .venv/bin/assistant run   (or: .venv/bin/assistant chat)"

@@ -16,7 +16,9 @@ import pytest
 
 from tts.batched.metrics import logmel_distance, logmel_distance_dtw
 
-MODELS = Path.home() / ".cache/assistant/models"
+from models.store import default_root
+
+MODELS = default_root()
 SHIPPED = MODELS / "kokoro-v1.0-int8/kokoro-v1.0.int8.onnx"
 VOCAB = MODELS / "kokoro-vocab/vocab.json"
 VOICES = MODELS / "kokoro-voices"

@@ -140,6 +140,7 @@ def test_doctor_reports_models_and_gives_a_fix_for_each_problem():
     fixes = [line for line in r.stdout.splitlines() if line.strip().startswith("fix:")]
     assert len(problems) == len(fixes)
     assert (r.returncode == 0) == (not problems)
+    assert "llm         ok: the LLM runs on this CPU: 256-token prompt" in r.stdout, r.stdout
 
 
 def concat_builder(out_dir, source, extra_dir):

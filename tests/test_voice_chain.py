@@ -94,3 +94,33 @@ def test_no_sound_server_is_a_clear_error_not_a_traceback(tmp_path):
     lines = [line for line in r.stderr.splitlines() if line.startswith(("error:", "hint:"))]
     assert lines and ("microphone" in lines[0] or "speaker" in lines[0] or "audio" in lines[0]), r.stderr
     assert any("--input" in line for line in lines), "the hint says how to go on without devices"
+
+
+def test_muted_chat_answers_every_line_and_keeps_the_conversation():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "assistant", "chat", "--mute"], capture_output=True, text=True,
+                       timeout=300, input="What is the capital of France?\nAnd what is it famous for?\n")
+    assert r.returncode == 0, r.stderr
+    replies = [line.split("assistant: ", 1)[1] for line in r.stdout.splitlines() if "assistant: " in line]
+    assert len(replies) == 2 and all(len(words(t)) >= 3 for t in replies), r.stdout
+    assert "paris" in words(replies[0]), r.stdout
+    assert "Traceback" not in r.stderr
+
+
+def test_say_shows_progress_on_a_terminal_and_stays_quiet_in_a_pipe(tmp_path):
+    import sys
+
+    import pexpect
+
+    text = " ".join(f"This is sentence number {n} of a long text." for n in range(1, 25))
+    wav = tmp_path / "long.wav"
+    child = pexpect.spawn(sys.executable, ["-m", "assistant", "say", text, "-o", str(wav)], timeout=300,
+                          encoding="utf-8", dimensions=(24, 120))
+    child.expect(r"speaking:\s+\d+%.*sentence")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    r = run_cli("say", text, "-o", str(tmp_path / "piped.wav"))
+    assert r.returncode == 0 and "speaking" not in r.stderr, r.stderr

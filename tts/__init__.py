@@ -58,6 +58,6 @@ def synthesize_batch(texts: list[str], voice: str = "af_heart", speed: float = 1
     engine = default_engine()
     batched = _batched_engine()
     if batched is None:
-        return [engine.synthesize(t, voice, speed) for t in texts]
+        return [engine.synthesize(t, voice, speed) if t.strip() else np.zeros(0, np.float32) for t in texts]
     phonemes = [engine.phonemize(t) if t.strip() else "" for t in texts]
     return [trim_silence(a) for a in batched.synthesize_batch(phonemes, voice, speed)]

@@ -138,21 +138,30 @@ class KokoroEngine:
             (audio,) = self.session.run(None, {k: feeds[k] for k in self.input_names})
         return trim_silence(audio.reshape(-1).astype(np.float32))
 
-    def stream(self, text: str, voice: str = "af_heart", speed: float = 1.0) -> Iterator[np.ndarray]:
-        """Text to audio, one chunk per sentence (or per ≤ 510-symbol piece of a long one)."""
-        self.voice(voice)  # fail on a bad voice before any work
+    def pieces(self, text: str) -> list[str]:
+        """The phoneme strings `text` is spoken in: one per sentence (or per ≤ max_tokens piece of a long one)."""
         if not text.strip():
             raise TTSError("nothing to say: the text is empty")
-        phonemes = self.phonemize(text)
-        for sentence in _SENTENCE_END.split(phonemes):
-            for piece in split_phonemes(sentence.strip(), self.max_tokens):
-                if piece:
-                    yield self.synth_phonemes(piece, voice, speed)
+        return [piece for sentence in _SENTENCE_END.split(self.phonemize(text))
+                for piece in split_phonemes(sentence.strip(), self.max_tokens) if piece]
+
+    def stream(self, text: str, voice: str = "af_heart", speed: float = 1.0,
+               progress: bool = False) -> Iterator[np.ndarray]:
+        """Text to audio, one chunk per piece. `progress`: a bar on a terminal (stderr) for long texts."""
+        self.voice(voice)  # fail on a bad voice before any work
+        pieces = self.pieces(text)
+        if progress:
+            from tqdm import tqdm
+
+            # shown only after 2 s and only on a terminal (disable=None), so short replies stay quiet
+            pieces = tqdm(pieces, desc="speaking", unit="sentence", delay=2, disable=None, leave=False)
+        for piece in pieces:
+            yield self.synth_phonemes(piece, voice, speed)
 
     def synthesize(self, text: str, voice: str = "af_heart", speed: float = 1.0,
-                   pause_s: float = 0.12) -> np.ndarray:
+                   pause_s: float = 0.12, progress: bool = False) -> np.ndarray:
         gap = np.zeros(int(pause_s * SAMPLE_RATE), dtype=np.float32)
-        chunks = [c for a in self.stream(text, voice, speed) for c in (a, gap)]
+        chunks = [c for a in self.stream(text, voice, speed, progress) for c in (a, gap)]
         return np.concatenate(chunks[:-1]) if chunks else np.zeros(0, dtype=np.float32)
 
     def warm_up(self, voice: str = "af_heart") -> None:
