@@ -50,9 +50,22 @@ if ! compgen -G "$wheels/llama_cpp_python-*.whl" >/dev/null; then
     -w "$wheels.partial" "llama-cpp-python==$LLAMA_VERSION"
   rm -rf "$wheels" && mv "$wheels.partial" "$wheels"
 fi
-if [ "$(cat .venv/.llama-cpp-build 2>/dev/null)" != "$key" ]; then
-  "${PIP[@]}" install --force-reinstall --no-deps "$wheels"/llama_cpp_python-*.whl
-  echo "$key" > .venv/.llama-cpp-build
+wheel=$(compgen -G "$wheels/llama_cpp_python-*.whl" | head -1)
+# Installed from that very wheel? pip records the file's hash; any other install (pip's cache, a
+# hand-built or a native one) is replaced.
+if ! .venv/bin/python - "$wheel" <<'PY'
+import hashlib, json, sys
+from importlib import metadata
+try:
+    got = json.loads(metadata.distribution("llama-cpp-python").read_text("direct_url.json") or "{}")
+except metadata.PackageNotFoundError:
+    sys.exit(1)
+want = hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest()
+sys.exit(0 if got.get("archive_info", {}).get("hashes", {}).get("sha256") == want else 1)
+PY
+then
+  echo "setup: installing the portable llama-cpp-python build ($wheel)"
+  "${PIP[@]}" install --force-reinstall --no-deps "$wheel"
 fi
 "${PIP[@]}" install -e ".[test]"
 
@@ -63,7 +76,7 @@ if [ "${1:-}" != "--no-models" ]; then
   # Prove the LLM runs on this CPU: a long prompt in a child process (a wrong build dies of SIGILL).
   if ! .venv/bin/python -m assistant.llm_check; then
     echo "setup: the LLM library does not run on this CPU; nothing else is wrong. Remove the wheel and" \
-         "build it again: rm -rf '$wheels' .venv/.llama-cpp-build && $0  (and report the lines above)" >&2
+         "build it again: rm -rf '$wheels' && $0  (and report the lines above)" >&2
     exit 1
   fi
 fi
