@@ -103,6 +103,8 @@ def bench(model: Path, sizes: list[int], rounds: int, threads: int, rss: bool) -
     conc = _engine(model, 1)
     main.warm_up()
     conc.warm_up()
+    from tqdm import tqdm  # a bar on a terminal only
+
     solo = [main.synthesize_batch([p])[0] for p in SENTENCES[: max(sizes)]]
     rows = []
     for b in sizes:
@@ -131,7 +133,7 @@ def bench(model: Path, sizes: list[int], rounds: int, threads: int, rss: bool) -
             modes.append(("shipped", shipped_seq))
         times = {name: [] for name, _ in modes}
         out = None
-        for _ in range(rounds):
+        for _ in tqdm(range(rounds), desc=f"batch {b}", disable=None, leave=False):
             for name, fn in modes:
                 t0 = time.perf_counter()
                 r = fn()

@@ -54,8 +54,10 @@ def main() -> int:
     t = time.perf_counter()
     hyps = [g(x) for x in texts]
     cold = len(texts) / (time.perf_counter() - t)
+    from tqdm import tqdm  # a bar on a terminal only
+
     t = time.perf_counter()
-    for _ in range(a.rounds):
+    for _ in tqdm(range(a.rounds), desc='g2p warm passes', disable=None, leave=False):
         for x in texts:
             g(x)
     warm = a.rounds * len(texts) / (time.perf_counter() - t)
@@ -69,7 +71,7 @@ def main() -> int:
     be = EspeakBackend(language='en-us', preserve_punctuation=True, with_stress=True)
     be.phonemize(['warm up'])
     t = time.perf_counter()
-    for _ in range(a.rounds):
+    for _ in tqdm(range(a.rounds), desc='espeak-ng passes', disable=None, leave=False):
         for x in texts:
             be.phonemize([x])
     esp = a.rounds * len(texts) / (time.perf_counter() - t)
