@@ -44,7 +44,7 @@ class AsrConfig:
 @dataclass(frozen=True)
 class LlmConfig:
     context_tokens: int = 2048
-    max_reply_tokens: int = 160
+    max_reply_tokens: int = 80
     temperature: float = 0.2
     repeat_penalty: float = 1.15
     threads: int = 2
@@ -94,6 +94,15 @@ class RuntimeConfig:
     warm_up: bool = True
 
 
+SKILL_NAMES = ("time", "date", "timer", "arithmetic", "units")
+
+
+@dataclass(frozen=True)
+class SkillsConfig:
+    enabled: bool = True
+    list: tuple[str, ...] = SKILL_NAMES  # asked in this order before the LLM
+
+
 @dataclass(frozen=True)
 class Config:
     models: ModelsConfig = field(default_factory=ModelsConfig)
@@ -103,6 +112,7 @@ class Config:
     vad: VadConfig = field(default_factory=VadConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
     runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+    skills: SkillsConfig = field(default_factory=SkillsConfig)
 
 
 def _range(lo: float, hi: float) -> tuple[Callable[[Any], bool], str]:
@@ -111,6 +121,10 @@ def _range(lo: float, hi: float) -> tuple[Callable[[Any], bool], str]:
 
 def _one_of(*allowed: Any) -> tuple[Callable[[Any], bool], str]:
     return (lambda v: v in allowed), "one of " + ", ".join(repr(a) for a in allowed)
+
+
+def _each_of(*allowed: Any) -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: all(x in allowed for x in v)), "a list of " + ", ".join(repr(a) for a in allowed)
 
 
 # Value checks beyond the type; keyed "section.key".
@@ -144,6 +158,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "runtime.memory_budget_mb": _range(64, 1 << 20),
     "runtime.first_chunk_min_words": _range(0, 50),
     "runtime.first_chunk_max_words": _range(0, 50),
+    "skills.list": _each_of(*SKILL_NAMES),
 }
 
 
@@ -152,12 +167,18 @@ def _coerce(key: str, value: Any, typ: type) -> Any:
         value = float(value)
     if typ is str and isinstance(value, int) and not isinstance(value, bool) and key.endswith("_device"):
         value = str(value)  # a device may be given by index
+    if typ is tuple:  # TOML arrays arrive as lists; the frozen config keeps tuples
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"config key {key} = {value!r} must be a list of names",
+                              f"fix {key} in your config file or flag")
+        value = tuple(value)
     if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
         raise ConfigError(f"config key {key} = {value!r} must be {typ.__name__}",
                           f"fix {key} in your config file or flag")
     check = _CHECKS.get(key)
     if check and not check[0](value):
-        raise ConfigError(f"config key {key} = {value!r} is not allowed: use {check[1]}",
+        shown = list(value) if isinstance(value, tuple) else value
+        raise ConfigError(f"config key {key} = {shown!r} is not allowed: use {check[1]}",
                           f"fix {key} in your config file or flag")
     return value
 
@@ -175,7 +196,7 @@ def _section(name: str, cls: type, raw: Any) -> Any:
 
 
 def _field_type(cls: type, f: dataclasses.Field) -> type:
-    return {"str": str, "int": int, "float": float, "bool": bool}[str(f.type)]
+    return {"str": str, "int": int, "float": float, "bool": bool, "tuple[str, ...]": tuple}[str(f.type)]
 
 
 def from_dict(raw: dict) -> Config:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
+from typing import Generator, Iterator
 
 from assistant.config import LlmConfig
 
@@ -28,20 +28,27 @@ class ChatModel:
     def _on_thread(self, fn, *args, **kwargs):
         return self._thread.submit(fn, *args, **kwargs).result()
 
-    def stream(self, messages: list[dict], cancel: threading.Event | None = None) -> Iterator[str]:
-        """Yield the reply's text pieces as they are generated; stop early when `cancel` is set."""
+    def stream(self, messages: list[dict], cancel: threading.Event | None = None) -> Reply:
+        """The reply's text pieces as they are generated; stops early when `cancel` is set."""
+        return Reply(self._pieces(messages, cancel))
+
+    def _pieces(self, messages: list[dict], cancel: threading.Event | None) -> Generator[str, None, str]:
         chunks = self._on_thread(  # templating and tokenising run there too: a prefill may be decoding
             self.llm.create_chat_completion, messages=messages, stream=True, max_tokens=self.cfg.max_reply_tokens,
             temperature=self.cfg.temperature, seed=self.cfg.seed, repeat_penalty=self.cfg.repeat_penalty)
+        finish = "stop"
         try:
             while (chunk := self._on_thread(next, chunks, None)) is not None:
                 if cancel is not None and cancel.is_set():
-                    break
-                piece = chunk["choices"][0]["delta"].get("content")
+                    return "cancelled"
+                choice = chunk["choices"][0]
+                finish = choice.get("finish_reason") or finish
+                piece = choice["delta"].get("content")
                 if piece:
                     yield piece
         finally:
             self._on_thread(chunks.close)
+        return finish
 
     def prefill(self, messages: list[dict]) -> Future:
         """Evaluate the prompt that `messages` (ending with an empty user turn) begin, on the model's
@@ -57,6 +64,18 @@ class ChatModel:
         msgs = [{"role": "system", "content": system_prompt}] if system_prompt else []
         for _ in self.stream(msgs + [{"role": "user", "content": "Hi"}]):
             break
+
+
+class Reply:
+    """One reply's text pieces. Once they have all been read, `finish_reason` says why it ended:
+    "stop" (the model was done), "length" (it reached llm.max_reply_tokens) or "cancelled"."""
+
+    def __init__(self, pieces: Generator[str, None, str]) -> None:
+        self._pieces = pieces
+        self.finish_reason: str | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        self.finish_reason = yield from self._pieces
 
 
 class Conversation:

@@ -20,6 +20,13 @@ class Utterance:
 
 
 @dataclass(frozen=True)
+class ReplyEnd:
+    """The last item of a reply's text stream. `cut_short`: the LLM stopped at its token cap, so
+    the text after the last finished sentence is not part of the answer."""
+    cut_short: bool = False
+
+
+@dataclass(frozen=True)
 class Sentence:
     turn: int
     index: int

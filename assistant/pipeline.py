@@ -13,7 +13,7 @@ import asyncio
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import TYPE_CHECKING, Callable, Protocol
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -23,10 +23,14 @@ from assistant.budget import MemoryBudget, kv_bytes_per_token, MB
 from assistant.config import Config, override, tts_model
 from assistant.events import EventLog
 from assistant.llm import ChatModel, Conversation
-from assistant.messages import AudioChunk, Sentence
+from assistant.messages import AudioChunk, ReplyEnd, Sentence
+from assistant.question_mark import restore_question
 from assistant.sentences import SentenceCutter
-from assistant.tts_memory import activation_mb
+from assistant.arena import asr_activations_mb, tts_activations_mb
 from models.store import ModelStore
+
+if TYPE_CHECKING:  # importing the skills loads pint and hassil: only the modes that ask them do
+    from assistant.skills import Answer, Skills
 
 TOKEN_QUEUE = 64     # text pieces between the LLM thread and the cutter
 SENTENCE_QUEUE = 4   # sentences waiting for TTS: enough to stay ahead of playback
@@ -55,6 +59,7 @@ class Models:
     llm: ChatModel | None
     tts: object | None  # tts.KokoroEngine; imported lazily so `import assistant` stays light
     cfg: Config         # the config as sized by the budget (LLM context may be smaller)
+    skills: Skills | None = None  # asked before the LLM
 
 
 def tts_model_path(cfg: Config, store: ModelStore):
@@ -76,9 +81,12 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
     # TTFA 704-718 ms with one BLAS thread against 800-830 with two, side by side.
     threadpool_limits(1, user_api="blas")
     asr_model = tts_engine = llm_model = None
+    measured = store.root.parent / "measured"  # this machine's working-memory figures (assistant/arena.py)
     if asr:
         events.stamp(0, "load_asr_start")
         asr_model = budget.measure("asr", lambda: _warmed(Transcriber(store.dir(cfg.models.asr), cfg.asr), warm))
+        _reserve(budget, "asr activations", *asr_activations_mb(asr_model, store.dir(cfg.models.asr),
+                                                                  cfg.vad.max_utterance_s, measured))
         events.stamp(0, "load_asr_done")
     llm_path = store.path(cfg.models.llm) if llm else None
     if tts:
@@ -99,14 +107,13 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         events.stamp(0, "load_tts_done")
         tts_engine.max_tokens = _tts_tokens_that_fit(cfg, budget, llm_path)
         cfg = override(cfg, "tts.max_chunk_tokens", tts_engine.max_tokens)
-        # the longest chunk's arena, as this machine needs it: resident now if just measured
-        mb, measured = activation_mb(tts_engine, tts_path, tts_engine.max_tokens, cfg.tts.threads, cfg.tts.speed,
-                                     store.root.parent / "measured")
-        if measured:
-            budget.parts["tts activations"] = mb
-            budget.check()
-        else:
-            budget.expect("tts activations", mb)
+        _reserve(budget, "tts activations", *tts_activations_mb(tts_engine, tts_path, tts_engine.max_tokens,
+                                                                  cfg.tts.threads, cfg.tts.speed, measured))
+    skills = None
+    if llm and cfg.skills.enabled:  # they answer instead of the LLM, so only modes with one ask them
+        from assistant.skills import Skills
+
+        skills = budget.measure("skills", lambda: Skills(cfg.skills.list))
     if llm:
         context = _context_that_fits(cfg, llm_path, budget.left_mb())
         budget.expect("llm", _llm_mb(llm_path, context))  # refused here when not even MIN_CONTEXT fits
@@ -116,7 +123,16 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         llm_model = budget.measure("llm", lambda: _warmed(ChatModel(llm_path, cfg.llm), warm, cfg.llm.system_prompt),
                                    at_least=_llm_mb(llm_path, context))
         events.stamp(0, "load_llm_done")
-    return Models(asr_model, llm_model, tts_engine, cfg)
+    return Models(asr_model, llm_model, tts_engine, cfg, skills)
+
+
+def _reserve(budget: MemoryBudget, part: str, mb: float, just_measured: bool) -> None:
+    """A model's largest working memory: resident already when just measured, else still to come."""
+    if just_measured:
+        budget.parts[part] = mb
+        budget.check()
+    else:
+        budget.expect(part, mb)
 
 
 def _llm_mb(path, context: int) -> float:
@@ -152,6 +168,7 @@ class Pipeline:
         self.cfg = models.cfg
         self.models = models
         self.events = events
+        self.skills = models.skills  # owns their state, such as running timers
         self.conversation = Conversation(self.cfg.llm.system_prompt, self.cfg.llm.history_turns)
         self.generation = 0
         self._cancel = threading.Event()
@@ -169,19 +186,23 @@ class Pipeline:
     # ---- stages 2-5: answer -------------------------------------------------------------
     async def respond(self, turn: int, user_text: str, sink: Sink,
                       echo: Callable[[str], None] | None = None) -> str:
-        """Generate, cut, synthesise and play the reply to `user_text`; returns what was said."""
+        """Answer `user_text` with a skill or the LLM, then cut, synthesise and play the reply;
+        returns what was said."""
         self.generation += 1
         gen = self.generation
         self._cancel = cancel = threading.Event()
         # On two cores the LLM and the first chunk's TTS slow each other down; the listener is
         # waiting for that first audio, so the LLM pauses from the first cut until it exists.
         first_cut, first_audio = threading.Event(), threading.Event()
-        tokens: asyncio.Queue[str | None] = asyncio.Queue(TOKEN_QUEUE)
+        tokens: asyncio.Queue[str | ReplyEnd] = asyncio.Queue(TOKEN_QUEUE)
         sentences: asyncio.Queue[Sentence | None] = asyncio.Queue(SENTENCE_QUEUE)
         spoken: list[tuple[int, str]] = []
-        messages = self.conversation.messages(user_text)
+        answer = self.skills.answer(user_text) if self.skills else None
+        asked = restore_question(user_text)  # what the LLM reads, now and in later turns' history
+        write = (self._recite(turn, gen, answer, tokens) if answer else
+                 self._generate(turn, gen, self.conversation.messages(asked), tokens, cancel, first_cut, first_audio))
         tasks = [
-            asyncio.create_task(self._generate(turn, gen, messages, tokens, cancel, first_cut, first_audio)),
+            asyncio.create_task(write),
             asyncio.create_task(self._cut(turn, gen, tokens, sentences, echo, first_cut)),
             asyncio.create_task(self._speak(turn, gen, sentences, sink, spoken, first_audio)),
         ]
@@ -198,7 +219,9 @@ class Pipeline:
         played = sink.played(turn)
         text = " ".join(t for i, t in spoken if played is None or i in played).strip()
         if gen == self.generation or text:  # a speculation dropped before a word was heard leaves no trace
-            self.conversation.add(user_text, text)
+            self.conversation.add(asked, text)
+            if answer and answer.commit:
+                answer.commit()  # e.g. the timer starts only now, for the same reason
             # While the user listens and thinks, the LLM reads the history the next prompt starts with.
             self.models.llm.prefill(self.conversation.messages(""))
         self._stamp(gen, turn, "turn_end")
@@ -219,29 +242,39 @@ class Pipeline:
         loop = asyncio.get_running_loop()
         yield_to_tts = self.cfg.runtime.llm_waits_for_first_audio
 
-        def produce() -> None:
+        def produce() -> str | None:
             # Runs in a worker thread; `put` blocks it when the cutter falls behind.
             n = 0
-            for piece in self.models.llm.stream(messages, cancel):
+            reply = self.models.llm.stream(messages, cancel)
+            for piece in reply:
                 if n == 0:
                     self._stamp(gen, turn, "llm_first_token")
                 n += 1
                 asyncio.run_coroutine_threadsafe(out.put(piece), loop).result()
                 if yield_to_tts and first_cut.is_set() and not first_audio.is_set():
                     first_audio.wait(FIRST_AUDIO_WAIT_S)
-            self._stamp(gen, turn, "llm_done", tokens=n)
+            self._stamp(gen, turn, "llm_done", tokens=n, finish=reply.finish_reason)
+            return reply.finish_reason
 
         self._stamp(gen, turn, "llm_start")
+        finish = None
         try:
-            await asyncio.to_thread(produce)
+            finish = await asyncio.to_thread(produce)
         finally:
-            await out.put(None)
+            await out.put(ReplyEnd(cut_short=finish == "length"))
+
+    async def _recite(self, turn: int, gen: int, answer: Answer, out: asyncio.Queue) -> None:
+        """A skill's answer enters the stream the LLM's pieces would: the cutter, TTS, barge-in and
+        history treat it as any reply."""
+        self._stamp(gen, turn, "skill_answer", skill=answer.skill, text=answer.text)
+        await out.put(answer.text)
+        await out.put(ReplyEnd())
 
     async def _cut(self, turn: int, gen: int, tokens: asyncio.Queue, out: asyncio.Queue, echo,
                    first_cut: threading.Event) -> None:
         cutter = SentenceCutter(self.cfg.runtime.first_chunk_min_words, self.cfg.runtime.first_chunk_max_words)
         index = 0
-        while (piece := await tokens.get()) is not None:
+        while isinstance(piece := await tokens.get(), str):
             if gen != self.generation:
                 continue  # drain the LLM quietly; it stops at its next token
             if echo:
@@ -250,7 +283,7 @@ class Pipeline:
                 await out.put(Sentence(turn, index, text))
                 index += 1
                 first_cut.set()
-        for text in cutter.flush():
+        for text in cutter.flush(cut_short=piece.cut_short):
             await out.put(Sentence(turn, index, text))
             index += 1
         await out.put(None)

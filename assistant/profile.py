@@ -46,6 +46,7 @@ def turn_metrics(events: EventLog, turn: int) -> dict:
         "llm_tokens_per_s": round(tokens / (gen_s / 1000), 1) if tokens > 1 and gen_s else None,
         "reply_audio_s": round(audio, 2),
         "first_chunk": t["first_sentence_ready"].data.get("text", "") if "first_sentence_ready" in t else "",
+        "skill": t["skill_answer"].data["skill"] if "skill_answer" in t else None,  # None: the LLM answered
     }
 
 
@@ -60,7 +61,7 @@ def summary(rows: list[dict], peak_rss_mb: float, budget: dict) -> dict:
 def table(report: dict) -> str:
     cols = [("turn", "turn", 4), ("ttfa_ms", "TTFA ms", 8), ("endpoint_ms", "endpt", 6), ("asr_ms", "ASR", 6),
             ("llm_ttft_ms", "LLM 1st", 8), ("first_chunk_ms", "chunk", 6), ("tts_first_ms", "TTS 1st", 8),
-            ("tts_rtf", "TTS RTF", 8), ("llm_tokens_per_s", "tok/s", 6)]
+            ("tts_rtf", "TTS RTF", 8), ("llm_tokens_per_s", "tok/s", 6), ("skill", "skill", 10)]
     head = " ".join(f"{label:>{w}}" for _, label, w in cols) + "  heard"
     lines = [head, "-" * len(head)]
     for r in report["turns"]:

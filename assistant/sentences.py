@@ -5,6 +5,7 @@ import re
 
 # A sentence ends at . ! ? or … (plus any closing quotes/brackets) followed by white space.
 _END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s)|\n+""")
+_FINAL = re.compile(r"""[.!?…]+["'”’)\]]*$""")  # the same, at the very end of the text
 # A clause ends at , ; : or — followed by white space: the first chunk of a reply may end there.
 _CLAUSE = re.compile(r"[,;:—]+(?=\s)")
 # Words that open a new phrase: a first chunk with no comma may end just before one.
@@ -80,6 +81,22 @@ class SentenceCutter:
             self._emitted += 1
         return end
 
-    def flush(self) -> list[str]:
+    def flush(self, cut_short: bool = False) -> list[str]:
+        """The rest of the text once the reply has ended. When it was `cut_short` (the LLM hit its
+        token cap), an unfinished last sentence is dropped: half a sentence, maybe half a word,
+        reads as a fault. A reply that is all one unfinished sentence keeps what it has up to its
+        last clause mark, ended with a period, so there is still an answer."""
         rest, self._buf = self._buf.strip(), ""
+        if cut_short and rest and not _ends_sentence(rest):
+            rest = "" if self._emitted else _up_to_last_clause(rest)
         return [rest] if rest else []
+
+
+def _ends_sentence(text: str) -> bool:
+    m = _FINAL.search(text)
+    return bool(m) and not (m.group().startswith(".") and _is_false_end(text, m.start() + 1))
+
+
+def _up_to_last_clause(text: str) -> str:
+    marks = list(_CLAUSE.finditer(text + " "))
+    return text[:marks[-1].start()].rstrip() + "." if marks else ""

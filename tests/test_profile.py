@@ -42,3 +42,23 @@ def test_a_budget_too_small_is_refused_with_the_parts(tmp_path, engine):
     assert first.startswith("error: memory budget 300 MB is too small"), r.stderr
     assert "asr" in first and "tts" in first
     assert not (tmp_path / "r.wav").exists()
+
+
+def test_a_tight_budget_is_a_ceiling_for_the_peak(tmp_path, engine):
+    """The budget holds what this machine measured (TTS arena of the longest chunk, Whisper's for the
+    longest utterance, the LLM's whole KV cache): shrunk to fit, the parts still answer, and the
+    peak stays under it."""
+    wavs = []
+    for i, q in enumerate(["Tell me a long story about a brave little fox.", "Why is the sky blue?"]):
+        wavs.append(tmp_path / f"q{i}.wav")
+        write_wav(wavs[-1], engine.synthesize(q, "am_michael"), 24000)
+    out = tmp_path / "p.json"
+    r = run_cli("profile", "--input", *map(str, wavs), "--json", str(out), "--memory-budget", "860")
+    assert r.returncode == 0, r.stderr
+    report = json.loads(out.read_text())
+    assert report["budget_mb"] == 860
+    assert report["peak_rss_mb"] <= 860, report
+    assert report["headroom_mb"] == round(860 - report["peak_rss_mb"], 1)
+    assert "fox" in report["turns"][0]["heard"].lower() and "sky" in report["turns"][1]["heard"].lower()
+    assert all(t["ttfa_ms"] for t in report["turns"])
+    assert {"tts activations", "asr activations"} <= set(report["parts_mb"]) | set(report["reserved_mb"])

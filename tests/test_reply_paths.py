@@ -1,0 +1,152 @@
+"""Pipeline.respond with a fake LLM and a fake TTS: how a reply ends when the LLM reaches its token
+cap, what the LLM reads, and a skill's answer taking the LLM's path (cutter, TTS, sink, history)
+without an LLM call. No models are loaded."""
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from assistant import config
+from assistant.events import EventLog
+from assistant.llm import Reply
+from assistant.pipeline import HeldSink, Models, Pipeline, WavSink
+from assistant.profile import table, turn_metrics
+from assistant.sentences import SentenceCutter
+from assistant.skills import Skills
+
+
+class FakeLLM:
+    """Replays `pieces`, then says it stopped for `finish` as llama-cpp-python would."""
+
+    def __init__(self, pieces: list[str], finish: str) -> None:
+        self.pieces, self.finish = pieces, finish
+        self.asked: list[list[dict]] = []
+
+    def stream(self, messages, cancel=None) -> Reply:
+        self.asked.append(messages)
+
+        def pieces():
+            yield from self.pieces
+            return self.finish
+
+        return Reply(pieces())
+
+    def prefill(self, messages) -> None:
+        pass
+
+
+class FakeTTS:
+    """0.1 s of sound per sentence; remembers what it was asked to say."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def stream(self, text, voice, speed):
+        self.said.append(text)
+        yield np.full(2400, 0.1, np.float32)
+
+
+def pipeline(llm: FakeLLM, skills: Skills | None = None, events: EventLog | None = None):
+    cfg = config.load()
+    tts = FakeTTS()
+    return Pipeline(Models(None, llm, tts, cfg, skills), events or EventLog()), tts
+
+
+def respond(pipe: Pipeline, text: str, sink=None) -> str:
+    return asyncio.run(pipe.respond(1, text, sink or WavSink(pipe.events, 0)))
+
+
+# ---- a reply cut off by the token cap ---------------------------------------------------------
+@pytest.mark.parametrize("pieces, cut_short, said", [
+    (["The sky is blue", ". It has a lo", "vely col"], True, ["The sky is blue."]),
+    (["The sky is blue", ". It has a lo", "vely col"], False, ["The sky is blue.", "It has a lovely col"]),
+    (["The sky is blue. It is nice."], True, ["The sky is blue.", "It is nice."]),  # the cap fell on a full stop
+    (["Leonardo painted it in Florence, and later he sold it to the ki"], True, ["Leonardo painted it in Florence."]),
+    (["Leonardo painted it in Florence and later he sold it to the ki"], True, []),
+    (["It was written by Dr."], True, []),  # an abbreviation's period ends no sentence
+])
+def test_the_cutter_drops_an_unfinished_last_sentence_only_when_cut_short(pieces, cut_short, said):
+    cutter = SentenceCutter()
+    out = [s for p in pieces for s in cutter.push(p)]
+    assert out + cutter.flush(cut_short=cut_short) == said
+
+
+def test_a_reply_stopped_by_its_token_cap_ends_at_its_last_full_sentence():
+    pipe, tts = pipeline(FakeLLM(["The Mona Lisa was painted by Leonardo da Vinci", ". He worked on it",
+                                  " for years, and it now hangs in the Lou"], "length"))
+    said = respond(pipe, "who painted the mona lisa")
+    assert said == "The Mona Lisa was painted by Leonardo da Vinci."
+    assert " ".join(tts.said) == said  # nothing after the last full stop was synthesised...
+    assert pipe.conversation.turns[-1][1] == said  # ...or kept for the next prompt
+    assert [e.data["finish"] for e in pipe.events.events if e.name == "llm_done"] == ["length"]
+
+
+def test_a_reply_the_model_ended_keeps_its_last_sentence_without_a_period():
+    pipe, tts = pipeline(FakeLLM(["Paris is the capital", ". It is lovely in spring"], "stop"))
+    assert respond(pipe, "what is the capital of france") == "Paris is the capital. It is lovely in spring"
+    assert tts.said == ["Paris is the capital.", "It is lovely in spring"]
+
+
+def test_the_llm_reads_the_question_with_its_capital_and_question_mark():
+    llm = FakeLLM(["Leonardo da Vinci."], "stop")
+    pipe, _ = pipeline(llm)
+    respond(pipe, "who painted the mona lisa.")
+    assert llm.asked[0][-1] == {"role": "user", "content": "Who painted the mona lisa?"}
+    assert pipe.conversation.turns[-1] == ("Who painted the mona lisa?", "Leonardo da Vinci.")
+
+
+# ---- a skill answers instead of the LLM -------------------------------------------------------
+def test_a_skill_answer_goes_through_cutter_tts_sink_and_history_without_the_llm():
+    llm = FakeLLM(["12 times 11 is equal to 13."], "stop")
+    events = EventLog()
+    pipe, tts = pipeline(llm, Skills(config.SKILL_NAMES), events)
+    sink = WavSink(events, 0)
+    said = respond(pipe, "What is twelve times eleven?", sink)
+    assert said == "12 times 11 is 132." and tts.said == [said]
+    assert llm.asked == []  # no LLM call
+    assert len(sink.audio()) > 0
+    assert pipe.conversation.turns[-1] == ("What is twelve times eleven?", said)
+    row = turn_metrics(events, 1)
+    assert row["skill"] == "arithmetic"
+    assert row["llm_ttft_ms"] is None and row["first_chunk_ms"] is None and row["llm_tokens_per_s"] is None
+    assert row["tts_first_ms"] is not None
+    report = {"turns": [row], "median_ttfa_ms": None, "peak_rss_mb": 1, "budget_mb": 1, "headroom_mb": 0,
+              "parts_mb": {}}
+    assert "arithmetic" in table(report).splitlines()[2]
+
+
+def test_an_llm_turn_has_no_skill_in_its_profile_row():
+    events = EventLog()
+    pipe, _ = pipeline(FakeLLM(["Paris."], "stop"), Skills(config.SKILL_NAMES), events)
+    respond(pipe, "what is the capital of france")
+    assert turn_metrics(events, 1)["skill"] is None
+
+
+def test_skills_disabled_leave_every_question_to_the_llm():
+    llm = FakeLLM(["Thirteen."], "stop")
+    pipe, _ = pipeline(llm, skills=None)
+    assert respond(pipe, "what is twelve times eleven") == "Thirteen."
+    assert len(llm.asked) == 1
+
+
+def test_a_dropped_speculation_sets_no_timer_and_a_kept_one_does():
+    async def turn(release: bool) -> Skills:
+        skills = Skills(["timer"], clock=lambda: datetime(2025, 1, 1, 9).astimezone())
+        pipe, _ = pipeline(FakeLLM([], "stop"), skills)
+        held = HeldSink(WavSink(pipe.events, 0))
+        reply = asyncio.create_task(pipe.respond(1, "set a timer for ten minutes", held))
+        while not held._held:  # the answer is ready and waits for the endpoint's verdict
+            await asyncio.sleep(0.01)
+        if release:
+            await held.release()
+        else:  # the user kept talking: what the voice loop does to a speculation
+            held.stop()
+            pipe.cancel()
+        await reply
+        return skills
+
+    assert asyncio.run(turn(release=False)).timers.running == []
+    assert len(asyncio.run(turn(release=True)).timers.running) == 1
