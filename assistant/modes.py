@@ -33,7 +33,11 @@ def _budget(cfg: Config) -> MemoryBudget:
 # ---- run: voice in, voice out -------------------------------------------------------------
 def run_file(cfg: Config, store: ModelStore, events: EventLog, in_path: Path, out_path: Path,
              budget: MemoryBudget | None = None) -> list[dict]:
-    """Each utterance in `in_path` is answered; the replies go, in order, to `out_path`."""
+    """Each utterance in `in_path` is answered; the replies go, in order, to `out_path`.
+
+    Timers set here never fire: the file is answered as fast as the models go, with no idle time
+    in which an alert could be spoken (only the voice loop of `run_live` speaks them).
+    """
     audio = read_wav(in_path, ASR_RATE)
     utterances = split_utterances(audio, cfg.vad)
     if not utterances:
@@ -42,23 +46,27 @@ def run_file(cfg: Config, store: ModelStore, events: EventLog, in_path: Path, ou
     pipeline = Pipeline(models, events)
     sink = WavSink(events, cfg.audio.reply_gap_ms)
 
-    async def main() -> list[dict]:
-        turns = []
-        for turn, utt in enumerate(utterances, start=1):
-            # The whole file is already here, so the endpoint is "found" when we reach it.
-            events.stamp(turn, "speech_end")
-            events.stamp(turn, "endpoint")
-            heard = await pipeline.hear(turn, utt.audio)
-            _say(f"you: {heard}")
-            if not heard:
-                continue
-            reply = await pipeline.respond(turn, heard, sink)
-            _say(f"assistant: {reply}")
-            turns.append({"turn": turn, "user": heard, "reply": reply})
-        return turns
-
-    turns = asyncio.run(main())
+    turns = asyncio.run(answer_utterances(pipeline, sink, events, utterances))
     write_wav(out_path, sink.audio(), sink.rate)
+    return turns
+
+
+async def answer_utterances(pipeline: Pipeline, sink, events: EventLog, utterances, first_turn: int = 1,
+                            say=_say) -> list[dict]:
+    """File mode's turns: each utterance heard and answered in order (the answer benchmark runs
+    its questions through this too, so it measures what `run --input` does)."""
+    turns = []
+    for turn, utt in enumerate(utterances, start=first_turn):
+        # The whole file is already here, so the endpoint is "found" when we reach it.
+        events.stamp(turn, "speech_end")
+        events.stamp(turn, "endpoint")
+        heard = await pipeline.hear(turn, utt.audio)
+        say(f"you: {heard}")
+        if not heard:
+            continue
+        reply = await pipeline.respond(turn, heard, sink)
+        say(f"assistant: {reply}")
+        turns.append({"turn": turn, "user": heard, "reply": reply})
     return turns
 
 
@@ -75,14 +83,16 @@ def _echo_and_gate(cfg: Config):
 
 def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | None = None,
              budget: MemoryBudget | None = None) -> None:
-    """Hands-free (or push-to-talk): listen, answer out loud, listen again; speak over it to interrupt."""
+    """Hands-free (or push-to-talk): listen, answer out loud, listen again; speak over it to interrupt.
+    Timers that end while it is idle are announced after a chime (VoiceLoop)."""
     input_rate(cfg.audio.input_device)  # no devices: say so before seconds of model loading
     echo, gate = _echo_and_gate(cfg)
     sink = SpeakerSink(events, cfg.audio.output_device, echo)
     models = load_models(cfg, store, events, budget or _budget(cfg))
 
     async def main(ptt=None) -> None:
-        loop = VoiceLoop(Pipeline(models, events), sink, events, cfg.vad, cfg.audio, ptt=ptt)
+        pipeline = Pipeline(models, events)
+        loop = VoiceLoop(pipeline, sink, events, cfg.vad, cfg.audio, ptt=ptt, timers=pipeline.skills)
         if ptt is None:
             _say("listening… speak any time (Ctrl+C to quit)")
         else:

@@ -188,21 +188,62 @@ class Pipeline:
                       echo: Callable[[str], None] | None = None) -> str:
         """Answer `user_text` with a skill or the LLM, then cut, synthesise and play the reply;
         returns what was said."""
+        gen, cancel = self._begin()
+        answer = self.skills.answer(user_text) if self.skills else None
+        asked = restore_question(user_text)  # what the LLM reads, now and in later turns' history
+
+        def write(tokens, first_cut, first_audio):
+            if answer:
+                return self._recite(turn, gen, answer, tokens)
+            return self._generate(turn, gen, self.conversation.messages(asked), tokens, cancel, first_cut, first_audio)
+
+        text = await self._reply(turn, gen, cancel, write, sink, echo)
+        if gen == self.generation or text:  # a speculation dropped before a word was heard leaves no trace
+            self.conversation.add(asked, text)
+            if answer and answer.commit:
+                answer.commit()  # e.g. the timer starts only now, for the same reason
+            # While the user listens and thinks, the LLM reads the history the next prompt starts with.
+            self.models.llm.prefill(self.conversation.messages(""))
+        self._stamp(gen, turn, "turn_end")
+        return text
+
+    async def announce(self, turn: int, text: str, sink: Sink) -> str:
+        """Say `text` unasked (a timer's alert) after a chime, along a reply's path: the same cutter,
+        TTS and sink, and `cancel()` stops it as it stops a reply. Returns what was heard.
+
+        The history keeps no trace of it: it holds (user, assistant) pairs and the chat template
+        alternates them, so a lone assistant line would need an invented user line, which the small
+        LLM would read as something the user said. The timers skill knows what is running anyway.
+        """
+        from assistant.chime import chime
+        from assistant.skills.answer import Answer
+
+        gen, cancel = self._begin()
+        self._stamp(gen, turn, "announce", text=text)
+        # Index -1: before the first sentence (0), and never counted among the words heard.
+        await sink.play(AudioChunk(turn, -1, chime()))
+        alert = Answer("alert", text)
+        said = await self._reply(turn, gen, cancel, lambda tokens, *_: self._recite(turn, gen, alert, tokens), sink, None)
+        self._stamp(gen, turn, "turn_end")
+        return said
+
+    def _begin(self) -> tuple[int, threading.Event]:
+        """A new generation: whatever an older one still has in flight is dropped."""
         self.generation += 1
-        gen = self.generation
-        self._cancel = cancel = threading.Event()
+        self._cancel = threading.Event()
+        return self.generation, self._cancel
+
+    async def _reply(self, turn: int, gen: int, cancel: threading.Event, write, sink: Sink, echo) -> str:
+        """Run `write` (the LLM or a skill, into the token queue), the cutter and the TTS until the
+        reply has played; returns the words the user heard (after a barge-in, only those)."""
         # On two cores the LLM and the first chunk's TTS slow each other down; the listener is
         # waiting for that first audio, so the LLM pauses from the first cut until it exists.
         first_cut, first_audio = threading.Event(), threading.Event()
         tokens: asyncio.Queue[str | ReplyEnd] = asyncio.Queue(TOKEN_QUEUE)
         sentences: asyncio.Queue[Sentence | None] = asyncio.Queue(SENTENCE_QUEUE)
         spoken: list[tuple[int, str]] = []
-        answer = self.skills.answer(user_text) if self.skills else None
-        asked = restore_question(user_text)  # what the LLM reads, now and in later turns' history
-        write = (self._recite(turn, gen, answer, tokens) if answer else
-                 self._generate(turn, gen, self.conversation.messages(asked), tokens, cancel, first_cut, first_audio))
         tasks = [
-            asyncio.create_task(write),
+            asyncio.create_task(write(tokens, first_cut, first_audio)),
             asyncio.create_task(self._cut(turn, gen, tokens, sentences, echo, first_cut)),
             asyncio.create_task(self._speak(turn, gen, sentences, sink, spoken, first_audio)),
         ]
@@ -215,17 +256,8 @@ class Pipeline:
             first_audio.set()
             for t in tasks:
                 t.cancel()
-        # After a barge-in the history keeps only what the user actually heard.
         played = sink.played(turn)
-        text = " ".join(t for i, t in spoken if played is None or i in played).strip()
-        if gen == self.generation or text:  # a speculation dropped before a word was heard leaves no trace
-            self.conversation.add(asked, text)
-            if answer and answer.commit:
-                answer.commit()  # e.g. the timer starts only now, for the same reason
-            # While the user listens and thinks, the LLM reads the history the next prompt starts with.
-            self.models.llm.prefill(self.conversation.messages(""))
-        self._stamp(gen, turn, "turn_end")
-        return text
+        return " ".join(t for i, t in spoken if played is None or i in played).strip()
 
     def _stamp(self, gen: int, turn: int, name: str, **data) -> None:
         """Stamp only for the current generation: a cancelled turn's late stages leave no events."""

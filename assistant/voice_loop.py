@@ -6,6 +6,10 @@ microphone would (profiling). The loop endpoints them and hands each utterance t
 pipeline as one turn. While a reply is under way, user speech that lasts `barge_in_ms`
 cancels it: playback stops, the turn's LLM and TTS work is dropped, and what the user
 is saying becomes the next utterance.
+
+About once a second while idle (nobody speaking, no reply under way) the loop asks the skills for
+timers that have ended and speaks their alerts as a turn of their own, which a barge-in stops as
+it stops any reply. An alert that falls due while the user speaks waits until that turn is over.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from assistant.vad import Endpointer, frames_of
 FRAME_QUEUE = 200    # 6 s of 30 ms frames: enough to ride out a slow turn start
 BARGE_IN_LOOKBACK_MS = 1200
 STALL_S = 2.0        # no frame for this long: the microphone has gone away
+ALERT_CHECK_NS = 1_000_000_000  # how often an idle loop asks whether a timer has ended
 
 
 class MicFrame(NamedTuple):
@@ -38,7 +43,7 @@ class MicFrame(NamedTuple):
 
 class VoiceLoop:
     def __init__(self, pipeline: Pipeline, sink: Sink, events: EventLog, vad: VadConfig,
-                 audio: AudioConfig | None = None, ptt=None,
+                 audio: AudioConfig | None = None, ptt=None, timers=None,
                  say: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True)) -> None:
         import webrtcvad
 
@@ -59,6 +64,8 @@ class VoiceLoop:
         self._finishing: asyncio.Task | None = None  # a cancelled reply still closing its history
         self._spec: tuple[HeldSink, int, asyncio.Task] | None = None  # a reply prepared in a pause
         self._dropped: set[asyncio.Task] = set()
+        self.timers = timers  # the skills whose ended timers are announced; None: never (profiling)
+        self._checked_ns: int | None = None  # when the timers were last asked (frame time)
 
     @property
     def busy(self) -> bool:
@@ -79,6 +86,7 @@ class VoiceLoop:
             if self.ptt is not None:
                 if self._push_to_talk(frame) and max_turns is not None and self.turns >= max_turns:
                     break
+                self._check_timers(frame)
                 continue
             if self._replying:
                 barge = barge + 1 if self.barge_in_frames and frame.user and self._is_speech(frame) else 0
@@ -95,8 +103,34 @@ class VoiceLoop:
                 if max_turns is not None and self.turns >= max_turns:
                     break
             self._listen(frame)
+            self._check_timers(frame)
         if self._active is not None:
             await self._active
+
+    def _idle(self) -> bool:
+        """Nobody is speaking (or holding the key) and no reply, alert or speculation is under way."""
+        talking = self.ptt is not None and (self.ptt.talking or bool(self._ptt_frames))
+        return (self._active is None and self._spec is None and not self.endpointer.in_speech
+                and not talking)
+
+    def _check_timers(self, frame: MicFrame) -> None:
+        if self.timers is None or not self._idle():
+            return
+        if self._checked_ns is not None and frame.t_ns - self._checked_ns < ALERT_CHECK_NS:
+            return
+        self._checked_ns = frame.t_ns
+        alerts = self.timers.due()
+        if alerts:
+            # One turn for all that ended together: one chime, and a barge-in silences all of them.
+            self.turns += 1
+            self._active = asyncio.create_task(self._announce(self.turns, " ".join(alerts), self._finishing))
+            self._finishing = None
+
+    async def _announce(self, turn: int, text: str, previous: asyncio.Task | None) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)  # a cancelled reply finishes first
+        said = await self.pipeline.announce(turn, text, self.sink)
+        self.say(f"assistant: {said or '(alert interrupted)'}")
 
     def _listen(self, frame: MicFrame) -> None:
         ep = self.endpointer
