@@ -152,20 +152,21 @@ def main(argv: list[str] | None = None) -> int:
     runs = plan(questions, voices, args.per_question)
     from tts import TTSError
 
-    try:
-        spoken = [speakers.wav(voice, q["text"]) for q, voice in runs]  # all synthesis before any timing
+    from tqdm import tqdm  # bars on a terminal only
+
+    try:  # all synthesis before any timing
+        spoken = [speakers.wav(voice, q["text"]) for q, voice in tqdm(runs, desc="speaking the questions",
+                                                                       disable=None, leave=False)]
     except (ValueError, TTSError) as e:  # a voice name neither engine knows
         print(f"bench answers: {e}", file=sys.stderr)
         return 2
     results = []
-    for n, ((q, voice), wav) in enumerate(zip(runs, spoken), 1):
+    for (q, voice), wav in tqdm(list(zip(runs, spoken)), desc="asking", disable=None, leave=False):
         got = asyncio.run(bench.ask(q, wav))
         now = datetime.now().astimezone()
         results.append({"category": q["category"], "question": q["text"], "voice": voice,
                         "accepted": q.get("expect") if q.get("expect") == "sentence" else accepted(q, now),
                         "score": score(q, got["heard_reply"], now), **got})
-        print(f"\r{n}/{len(runs)}", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
     summary, voice_summary = summarise(results), by_voice(results)
     print(table(summary, voice_summary))
     print(f"{len(runs)} runs of {len(questions)} questions in {time.perf_counter() - t0:.0f} s")
