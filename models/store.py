@@ -242,9 +242,11 @@ class ModelStore:
                     tmp = _tmp_in(dest, spec.name)
                     os.replace(Path(work) / spec.name, tmp)
                     yield spec, tmp
-        except ImportError as e:
-            raise ModelError(f"building {dest.name} needs PyTorch ({e.name} is missing)",
-                             "pip install -e '.[build]' (PyTorch CPU), then run it again") from None
+        except ImportError as e:  # builders import their tools lazily: onnx (a dependency), torch (an extra)
+            missing = (e.name or "?").split(".")[0]
+            hint = "pip install -e '.[build]' (PyTorch CPU)" if missing == "torch" else "pip install -e ."
+            raise ModelError(f"building {dest.name} needs the Python module {missing}, which is missing",
+                             f"{hint}, then run it again") from None
 
     def _install(self, name: str, spec: FileSpec, tmp: Path) -> None:
         got = sha256_file(tmp)

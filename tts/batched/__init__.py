@@ -14,11 +14,4 @@ def build(out_dir: Path, source_onnx: Path, quantize: bool = True) -> dict[str, 
     return _build(Path(out_dir), Path(source_onnx), quantize=quantize)
 
 
-def build_fast(out_dir: Path, source_onnx: Path, voices_dir: Path, vocab_dir: Path) -> Path:
-    """The streaming engine's fast model (export.FAST_NAME) in `out_dir`; see export.build_fast."""
-    from tts.batched.export import build_fast as _build_fast
-
-    return _build_fast(Path(out_dir), Path(source_onnx), Path(voices_dir), Path(vocab_dir))
-
-
-__all__ = ["build", "build_fast"]
+__all__ = ["build"]

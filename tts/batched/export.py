@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import time
 import warnings
 from pathlib import Path
 
-from tts.batched.qlinear import KEEP_FLOAT
+from tts.qlinear import KEEP_FLOAT
 
 OPSET = 17
 INPUTS = ["input_ids", "input_lengths", "styles", "speed"]
@@ -141,118 +140,3 @@ def build(out_dir: Path, source_onnx: Path, quantize: bool = True) -> dict[str, 
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
     result["manifest"] = out_dir / "manifest.json"
     return result
-
-
-FAST_NAME = "kokoro-fast.v2.onnx"  # a new name whenever the recipe changes: caches then rebuild
-# Calibration speech for the int8 output scales: varied prosody, several voices, 1-4 s each.
-CALIBRATION_PHONEMES = [
-    "ʃˈʊɹ, hˈɪɹ ɪt ɪz.",
-    "ðə wˈɛðəɹ ɪz sˈʌni tədˈA, wɪθ ə hˈI ʌv sˈɛvənti dəɡɹˈiz.",
-    "aɪ sˈɛt ə tˈIməɹ fɔɹ tˈɛn mˈɪnəts.",
-    "wʊd ju lˈIk tə hˈɪɹ ə ʃˈɔɹt stˈɔɹi əbˌWt ə bɹˈAv lˈɪTᵊl fˈɑks?",
-    "hˈmm, aɪ æm nˌɑt ʃˈʊɹ əbˌWt ðˈæt!",
-    "wˈʌn, tˈu, θɹˈi, fˈɔɹ, fˈIv.",
-]
-CALIBRATION_VOICES = ["af_heart", "am_michael", "bf_emma", "am_adam"]
-
-
-def calibration_feeds(vocab_path: Path, voices_dir: Path) -> list[dict]:
-    import numpy as np
-
-    from tts.kokoro import load_vocab, tokenize
-    from tts.voices import load_pack
-
-    vocab = load_vocab(vocab_path)
-    feeds = []
-    for voice in CALIBRATION_VOICES:
-        pack = load_pack(voices_dir, voice)
-        for phonemes in CALIBRATION_PHONEMES:
-            ids = tokenize(vocab, phonemes)
-            feeds.append({"input_ids": np.array([[0, *ids, 0]], np.int64),
-                          "input_lengths": np.array([len(ids) + 2], np.int64),
-                          "styles": pack[len(ids) - 1].reshape(1, -1).astype(np.float32),
-                          "speed": np.array([1.0], np.float32)})
-    return feeds
-
-
-def build_fast(out_dir: Path, source_onnx: Path, voices_dir: Path, vocab_dir: Path) -> Path:
-    """The streaming engine's model: the rebuild as a solo graph (one item, no masks, fused instance
-    norms) with int8 QLinearConv decoder convolutions calibrated on speech (tts.batched.qlinear).
-    Same inputs and outputs as the batched model, batch size 1.
-
-    (Capping the 0.3-0.4 s of leading silence Kokoro renders was tried: the frame-level LSTM then
-    starts cold on the first word and Whisper loses it. The silence stays and is trimmed after.)"""
-    import tempfile
-
-    import torch
-
-    from tts.batched.model import BatchedKModel
-    from tts.batched.qlinear import quantize_qlinear
-    from tts.batched.weights import load_into
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(0)
-    model = BatchedKModel(solo=True).eval()
-    with torch.no_grad():
-        report = load_into(model, Path(source_onnx))
-    if report["missing"]:
-        raise ValueError(f"weights missing from {source_onnx}: {report['missing'][:10]}")
-    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
-        fp32 = export_fp32(model, Path(tmp) / FP32_NAME, batch=1)
-        verify(model, fp32, batch=1)
-        feeds = calibration_feeds(Path(vocab_dir) / "vocab.json", Path(voices_dir))
-        qconv = quantize_qlinear(fp32, Path(tmp) / "qconv.onnx", feeds)
-        _quantize_text_side(qconv, out_dir / FAST_NAME)
-    return out_dir / FAST_NAME
-
-
-def _quantize_text_side(model_path: Path, out_path: Path) -> None:
-    """Dynamic int8 for the text side (ALBERT's MatMuls, the LSTMs, the text encoder's and the
-    prosody predictor's convolutions), as the shipped model has it: ~60 MB less to hold, and these
-    run at the token and frame rates, where int8 costs no time. (The batched model keeps them
-    float: there a per-batch activation scale would couple the items of a batch.)"""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    model = onnx.load(str(model_path))
-    _inline_weight_aliases(model.graph)
-    unaliased = model_path.with_suffix(".unaliased.onnx")
-    onnx.save(model, str(unaliased))
-    text_side = [n for n in model.graph.node if not n.name.startswith("/decoder/")]
-    convs = [n.name for n in text_side if n.op_type == "Conv"]
-    others = [n.name for n in text_side if n.op_type in ("MatMul", "LSTM")]
-    mid = out_path.with_suffix(".convs.onnx")
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)  # the quantiser warns on the root logger that the model is already quantised
-    try:
-        # ConvInteger takes uint8 weights only; MatMul and LSTM have fast int8 kernels
-        quantize_dynamic(str(unaliased), str(mid), op_types_to_quantize=["Conv"], nodes_to_quantize=convs,
-                         weight_type=QuantType.QUInt8)
-        # per channel: per-tensor int8 in all 12 ALBERT layers moved durations enough to bring the
-        # quality guard's median to 2.98 dB (per channel: 2.77, as before)
-        quantize_dynamic(str(mid), str(out_path), op_types_to_quantize=["MatMul", "LSTM"],
-                         nodes_to_quantize=others, weight_type=QuantType.QInt8, per_channel=True)
-    finally:
-        root.setLevel(level)
-        mid.unlink(missing_ok=True)
-        unaliased.unlink(missing_ok=True)
-
-
-def _inline_weight_aliases(graph) -> None:
-    """Point every node straight at the weights it reads through an Identity.
-
-    ALBERT's one shared layer runs 12 times; the exporter gives layers 2-12 its weights through
-    Identity nodes, and the quantiser only quantises a MatMul whose weight is an initializer:
-    those 66 MatMuls stayed float (25 of 38 ms of ALBERT on a short sentence)."""
-    weights = {i.name for i in graph.initializer}
-    alias = {n.output[0]: n.input[0] for n in graph.node if n.op_type == "Identity" and n.input[0] in weights}
-    outputs = {o.name for o in graph.output}
-    for node in graph.node:
-        for i, name in enumerate(node.input):
-            if name in alias:
-                node.input[i] = alias[name]
-    dead = [n for n in graph.node if n.op_type == "Identity" and n.output[0] in alias and n.output[0] not in outputs]
-    for node in dead:
-        graph.node.remove(node)

@@ -26,6 +26,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from tts.fast_model import SIN2 as _SIN2  # sin^2(pi r) = poly(r^2), |r| <= 1/2: shared with the graph rewrite
+
 CONFIG = {
     "n_token": 178,
     "hidden_dim": 512,
@@ -53,10 +55,6 @@ def time_mask(lengths: torch.Tensor, n: int | torch.Tensor) -> torch.Tensor:
     """[B] lengths -> [B,1,n] float mask (1 inside each item)."""
     steps = torch.arange(n, device=lengths.device)
     return (steps[None, :] < lengths[:, None]).to(torch.float32).unsqueeze(1)
-
-
-# sin^2(pi r) = t (c1 + c2 t + c3 t^2 + c4 t^3), t = r^2, |r| <= 1/2: a least-squares fit, max error 6.3e-5.
-_SIN2 = (9.8672466, -32.37042703, 41.426299, -23.29808439)
 
 
 def _snake(x: torch.Tensor, alpha: torch.Tensor, inv_alpha: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,253 @@
+"""The streaming engine's fast Kokoro, made by rewriting the shipped ONNX graph.
+
+Why a rewrite: the recipe was found on a PyTorch rebuild of Kokoro (tts.batched), but users'
+installs have no PyTorch. Every step of it is a local change to the graph, so it is applied to the
+shipped kokoro-v1.0.int8.onnx directly, with onnx and numpy (and onnxruntime to calibrate), in
+about a minute on two cores. A build is deterministic: two give the same bytes.
+
+What the rewrite does (see docs/benchmarks.md for the measurements):
+  1. The decoder's dynamic-int8 convolutions (DynamicQuantizeLinear -> ConvInteger -> Cast ->
+     Mul(scales) -> + bias) become QLinearConv with int8 weights per channel, the output scale
+     calibrated per layer on speech (tts.qlinear); KEEP_FLOAT layers stay as shipped.
+  2. Snake's sin(alpha x)^2 becomes a polynomial after range reduction (onnxruntime's Sin runs on
+     one thread). The harmonic source's, the phase's and the iSTFT's Sin stay exact: their
+     arguments are large, or they are phases.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tts.qlinear import KEEP_FLOAT, Probe, calibrate, calibration_feeds, qlinear_conv
+
+FAST_NAME = "kokoro-fast.v3.onnx"  # a new name whenever the recipe changes: caches then rebuild
+SNAKES = ("/decoder/decoder/generator/resblocks.", "/decoder/decoder/generator/noise_res.")
+# sin^2(pi r) = t (c1 + c2 t + c3 t^2 + c4 t^3), t = r^2, |r| <= 1/2: a least-squares fit, max error 6.3e-5.
+SIN2 = (9.8672466, -32.37042703, 41.426299, -23.29808439)
+
+
+def sin2_poly(r: np.ndarray) -> np.ndarray:
+    """sin(pi r)^2 for |r| <= 1/2 as the graph computes it (for tests)."""
+    t = r * r
+    return (((SIN2[3] * t + SIN2[2]) * t + SIN2[1]) * t + SIN2[0]) * t
+
+
+class _Graph:
+    """Lookups over a GraphProto, and edits collected to apply in one pass (`commit`)."""
+
+    def __init__(self, graph) -> None:
+        self.g = graph
+        self.init = {i.name: i for i in graph.initializer}
+        self.producer = {o: n for n in graph.node for o in n.output}
+        self.consumers = defaultdict(list)
+        for n in graph.node:
+            for i in n.input:
+                self.consumers[i].append(n)
+        self.before: dict[str, list] = defaultdict(list)  # a node's first output -> new nodes to put before it
+        self.extra: list = []
+
+    def const(self, name: str) -> np.ndarray | None:
+        from onnx import numpy_helper
+
+        return numpy_helper.to_array(self.init[name]) if name in self.init else None
+
+    def only_consumer(self, name: str, op: str):
+        users = self.consumers[name]
+        if len(users) != 1 or users[0].op_type != op:
+            raise ValueError(f"unexpected graph: {name} feeds {[u.op_type for u in users]}, not one {op}")
+        return users[0]
+
+    def up(self, name: str, *ops: str):
+        """Follow first inputs up through nodes of these types; the last one's node."""
+        node = None
+        for op in ops:
+            node = self.producer.get(name)
+            if node is None or node.op_type != op:
+                raise ValueError(f"unexpected graph: {name} is not made by {op}")
+            name = node.input[0]
+        return node
+
+    def split_const(self, node) -> tuple[np.ndarray, str]:
+        """(constant input, other input) of a binary node."""
+        a, b = node.input
+        return (self.const(a), b) if a in self.init else (self.const(b), a)
+
+    def commit(self) -> None:
+        """Insert the new nodes, then drop what nothing reads any more (the replaced nodes)."""
+        nodes = [m for n in self.g.node for m in (*self.before.pop(n.output[0], []), n)]
+        assert not self.before, "new nodes anchored to a node that is not in the graph"
+        self.g.initializer.extend(self.extra)
+        needed = {o.name for o in self.g.output}
+        keep = []
+        for n in reversed(nodes):  # reverse topological order: a node's readers come first
+            if any(o in needed for o in n.output):
+                keep.append(n)
+                needed.update(n.input)
+        del self.g.node[:]
+        self.g.node.extend(reversed(keep))
+        kept_inits = [i for i in self.g.initializer if i.name in needed]
+        del self.g.initializer[:]
+        self.g.initializer.extend(kept_inits)
+        kept_info = [v for v in self.g.value_info if v.name in needed]
+        del self.g.value_info[:]
+        self.g.value_info.extend(kept_info)
+
+
+def rewrite_snakes(g: _Graph) -> int:
+    """Mul(alpha, x) -> Sin -> Pow 2 -> Mul(1/alpha) -> Add(x, .) becomes x + poly(r) / alpha with
+    r = alpha x / pi - round(alpha x / pi): Round, Sub, Mul and Add are threaded and vectorised,
+    Sin is not (~2 ns a value on one thread). Returns how many were rewritten."""
+    from onnx import helper, numpy_helper
+
+    count = 0
+    for sin in [n for n in g.g.node if n.op_type == "Sin" and n.name.startswith(SNAKES)]:
+        arg = g.producer[sin.input[0]]
+        if arg.op_type != "Mul":
+            raise ValueError(f"unexpected graph: {sin.name} reads {arg.op_type}, not Mul(alpha, x)")
+        alpha, x = g.split_const(arg)
+        square = g.only_consumer(sin.output[0], "Pow")
+        if float(g.const(square.input[1])) != 2.0:
+            raise ValueError(f"unexpected graph: {square.name} is not a square")
+        scale = g.only_consumer(square.output[0], "Mul")
+        inv_alpha, _ = g.split_const(scale)
+        add = g.only_consumer(scale.output[0], "Add")
+        if x not in add.input:
+            raise ValueError(f"unexpected graph: {add.name} does not add the Snake's input")
+        p = sin.name + "_poly"
+        c = [(k * inv_alpha).astype(np.float32) for k in SIN2]
+        consts = {"a": (alpha / math.pi).astype(np.float32), "c1": c[0], "c2": c[1], "c3": c[2], "c4": c[3]}
+        g.extra += [numpy_helper.from_array(v, f"{p}/{k}") for k, v in consts.items()]
+        step = itertools.count()
+
+        def op(kind: str, *ins: str) -> str:
+            out = f"{p}/{kind}_{next(step)}"
+            g.before[sin.output[0]].append(helper.make_node(kind, list(ins), [out], name=out))
+            return out
+
+        u = op("Mul", x, f"{p}/a")
+        r = op("Sub", u, op("Round", u))
+        t = op("Mul", r, r)
+        h = op("Add", op("Mul", t, f"{p}/c4"), f"{p}/c3")  # Horner in t, 1/alpha folded into the c's
+        h = op("Add", op("Mul", h, t), f"{p}/c2")
+        h = op("Add", op("Mul", h, t), f"{p}/c1")
+        add.input[list(add.input).index(scale.output[0])] = op("Mul", h, t)
+        count += 1
+    return count
+
+
+def fold_norm_scales(g: _Graph) -> int:
+    """The decoder's instance norms, as exported: (x - mean) / std, then times a style gain, std and
+    gain per channel. Dividing the gain by std instead, (x - mean) * (gain / std), saves one pass
+    over the whole signal per norm (54 of them; ~1.5 % of the run). Exact up to rounding.
+    (One InstanceNormalization op instead measured no faster: onnxruntime runs it on one thread.)"""
+    from onnx import helper
+
+    count = 0
+    for div in [n for n in g.g.node if n.op_type == "Div" and n.name.startswith("/decoder/")]:
+        centred, std = div.input
+        sub, sqrt = g.producer.get(centred), g.producer.get(std)
+        if not (sub is not None and sub.op_type == "Sub" and sqrt is not None and sqrt.op_type == "Sqrt"):
+            continue
+        mean = g.producer.get(sub.input[1])
+        users = g.consumers[div.output[0]]
+        if mean is None or mean.op_type != "ReduceMean" or mean.input[0] != sub.input[0] \
+                or not all(u.op_type == "Mul" for u in users):
+            continue
+        for u in users:
+            gain = next(i for i in u.input if i != div.output[0])
+            k = f"{u.name}_over_std"
+            g.before[u.output[0]].append(helper.make_node("Div", [gain, std], [k], name=k))
+            u.input[:] = [centred, k]
+        count += 1
+    return count
+
+
+@dataclass
+class _IntConv:
+    node: object  # the ConvInteger
+    probe: Probe
+    weight: np.ndarray  # float, as the shipped graph computes with it
+    x_scale: str
+    rescale: object  # the Mul that makes the float output
+
+
+def integer_convs(g: _Graph) -> list[_IntConv]:
+    """The decoder's ConvIntegers outside KEEP_FLOAT, each as the shipped dynamic quantisation
+    wrote it: DynamicQuantizeLinear(x) -> ConvInteger(xq, w_u8, xz, wz) [-> Add(bias / (xs ws))]
+    -> Cast -> Mul(xs ws) = y, the bias quantised on every call."""
+    convs = []
+    for n in g.g.node:
+        if n.op_type != "ConvInteger" or not n.name.startswith("/decoder/") or any(k in n.name for k in KEEP_FLOAT):
+            continue
+        quant = g.producer[n.input[0]]
+        if quant.op_type != "DynamicQuantizeLinear":
+            raise ValueError(f"unexpected graph: {n.name} reads {quant.op_type}")
+        after = g.consumers[n.output[0]]
+        bias = None
+        if len(after) == 1 and after[0].op_type == "Add":  # the quantised bias
+            q_bias = next(i for i in after[0].input if i != n.output[0])
+            bias = g.const(g.up(q_bias, "Reshape", "Cast", "Floor", "Div").input[0])
+            after = g.consumers[after[0].output[0]]
+        cast = after[0] if len(after) == 1 and after[0].op_type == "Cast" else None
+        if cast is None:
+            raise ValueError(f"unexpected graph: {n.name} is not followed by Cast")
+        rescale = g.only_consumer(cast.output[0], "Mul")
+        scales = g.producer[next(i for i in rescale.input if i != cast.output[0])]  # Mul(xs, w scale)
+        w_scale, _ = g.split_const(scales)
+        w_zero = g.const(n.input[3]) if len(n.input) > 3 and n.input[3] else np.zeros((), np.uint8)
+        weight = (g.const(n.input[1]).astype(np.float32) - w_zero.astype(np.float32)) * w_scale
+        convs.append(_IntConv(n, Probe(n.name, quant.input[0], rescale.output[0], bias), weight, quant.output[1],
+                              rescale))
+    return convs
+
+
+def replace_convs(g: _Graph, convs: list[_IntConv], ratio: dict[str, float]) -> int:
+    """Each calibrated ConvInteger (and its rescaling) -> QLinearConv on the same quantised input."""
+    from onnx import helper
+
+    count = 0
+    for c in convs:
+        if ratio.get(c.probe.name, 0.0) <= 0.0:  # never saw a signal: leave it as shipped
+            continue
+        n = c.node
+        attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
+        nodes, inits = qlinear_conv(n.name, n.input[0], c.x_scale, n.input[2], c.weight, attrs,
+                                    ratio[c.probe.name], c.probe.bias, c.probe.y)
+        g.before[n.output[0]] += nodes
+        g.extra += inits
+        c.rescale.output[0] = f"{n.name}/replaced"  # the new nodes make y now; the old chain dies
+        count += 1
+    return count
+
+
+def rewrite(model, feeds: list[dict], threads: int = 2) -> dict[str, int]:
+    """Apply the recipe to `model` (a ModelProto of the shipped graph) in place; `feeds` calibrate."""
+    g = _Graph(model.graph)
+    snakes = rewrite_snakes(g)
+    norms = fold_norm_scales(g)
+    g.commit()
+    g = _Graph(model.graph)
+    convs = integer_convs(g)
+    ratio = calibrate(model, [c.probe for c in convs], feeds, threads=threads)
+    done = replace_convs(g, convs, ratio)
+    g.commit()
+    return {"snakes": snakes, "norms": norms, "convs": done}
+
+
+def build(out_dir: Path, source_onnx: Path, voices_dir: Path, vocab_dir: Path) -> Path:
+    """Write `out_dir / FAST_NAME`, rewritten from the shipped `source_onnx`; the voices and the vocab
+    give the calibration speech."""
+    import onnx
+
+    model = onnx.load(str(source_onnx))
+    feeds = calibration_feeds(Path(vocab_dir) / "vocab.json", Path(voices_dir), [i.name for i in model.graph.input])
+    rewrite(model, feeds)
+    out = Path(out_dir) / FAST_NAME
+    out.parent.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, str(out))
+    return out

@@ -1,0 +1,209 @@
+"""Decoder convolutions as QLinearConv: int8 weights per channel, activations quantised per call.
+
+Why: on an AVX2 CPU without VNNI, onnxruntime's ConvInteger (what dynamic quantisation emits) is a
+single-threaded im2col plus a u8 x u8 GEMM, while QLinearConv (u8 activations x s8 weights) has
+threaded NHWC kernels: 2-3x faster on Kokoro's generator convolutions, which are most of its time.
+
+QLinearConv needs the scales of its input and output. The input's comes from
+DynamicQuantizeLinear on each call, as before. The output's cannot be measured before the
+convolution runs, so it is the input's scale times a ratio calibrated per layer on real speech:
+a convolution is linear, so its output range follows its input range, and every decoder
+convolution reads an instance-normalised signal, so the ratio barely moves between sentences and
+voices (max/median <= 1.5 over the calibration set). The ratio is set to half the largest seen:
+clipping the rare peaks costs less than the coarser steps needed to keep them (log-mel distance
+to the fp32 model 1.5 dB at 0.5, 2.4 dB at 1.0, 2.3 dB at 0.25). The bias is added in float after
+dequantising, because a quantised bias would need the per-call input scale.
+
+Two kinds of graph use this: a float graph (`convert`, e.g. a PyTorch export) and the shipped
+graph, whose convolutions are already dynamic int8 (tts.fast_model). Both calibrate with
+`calibrate` and emit the same nodes through `qlinear_conv`.
+
+Build-time only (onnx + onnxruntime).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+# Decoder layers that stay as they are in every int8 variant: conv_post feeds exp() (magnitudes) and
+# sin() (phases); noise_convs read the source's phase spectrum; F0/N_conv are one channel;
+# m_source mixes the harmonics. Quantising them costs ~2 dB log-mel and saves almost nothing.
+KEEP_FLOAT = ("conv_post", "noise_convs", "F0_conv", "N_conv", "m_source")
+CLIP = 0.5        # output range = CLIP x the largest output/input range ratio seen in calibration
+WEIGHT_LEVELS = 127
+
+# Calibration speech for the output scales: varied prosody, several voices, 1-4 s each.
+CALIBRATION_PHONEMES = [
+    "ʃˈʊɹ, hˈɪɹ ɪt ɪz.",
+    "ðə wˈɛðəɹ ɪz sˈʌni tədˈA, wɪθ ə hˈI ʌv sˈɛvənti dəɡɹˈiz.",
+    "aɪ sˈɛt ə tˈIməɹ fɔɹ tˈɛn mˈɪnəts.",
+    "wʊd ju lˈIk tə hˈɪɹ ə ʃˈɔɹt stˈɔɹi əbˌWt ə bɹˈAv lˈɪTᵊl fˈɑks?",
+    "hˈmm, aɪ æm nˌɑt ʃˈʊɹ əbˌWt ðˈæt!",
+    "wˈʌn, tˈu, θɹˈi, fˈɔɹ, fˈIv.",
+]
+CALIBRATION_VOICES = ["af_heart", "am_michael", "bf_emma", "am_adam"]
+
+
+def calibration_feeds(vocab_path: Path, voices_dir: Path, inputs: Sequence[str]) -> list[dict]:
+    """The calibration utterances as feeds for a graph with these input names: a rebuilt one
+    (input_ids, input_lengths, styles, speed) or the shipped one (tokens, style, speed)."""
+    from tts.kokoro import load_vocab, tokenize
+    from tts.voices import load_pack
+
+    vocab = load_vocab(vocab_path)
+    feeds = []
+    for voice in CALIBRATION_VOICES:
+        pack = load_pack(voices_dir, voice)
+        for phonemes in CALIBRATION_PHONEMES:
+            ids = tokenize(vocab, phonemes)
+            tokens = np.array([[0, *ids, 0]], np.int64)
+            style = pack[len(ids) - 1].reshape(1, -1).astype(np.float32)
+            speed = np.array([1.0], np.float32)
+            if "input_ids" in inputs:
+                feeds.append({"input_ids": tokens, "input_lengths": np.array([tokens.shape[1]], np.int64),
+                              "styles": style, "speed": speed})
+            else:
+                feeds.append({"tokens": tokens, "style": style, "speed": speed})
+    return feeds
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One convolution to calibrate: its float input, its float output, the bias that output includes."""
+    name: str
+    x: str
+    y: str
+    bias: np.ndarray | None
+
+
+def calibrate(model, probes: Sequence[Probe], feeds: Iterable[dict[str, np.ndarray]],
+              threads: int = 1) -> dict[str, float]:
+    """Largest (2 * max|conv output - bias|) / (input range) per probe over `feeds`.
+
+    Each session runs on one thread, so its sums always run in one order and a rebuild gives the
+    same bytes; `threads` sessions share the feeds between them (a maximum does not depend on the
+    order it is taken in)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    names = list(dict.fromkeys(t for p in probes for t in (p.x, p.y)))  # convs may share an input
+    at = {t: k for k, t in enumerate(names)}
+    for t in names:
+        probe.graph.output.append(helper.make_tensor_value_info(t, TensorProto.FLOAT, None))
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(probe.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    del probe
+
+    def ratios(feed: dict) -> list[float]:
+        outs = sess.run(names, feed)
+        got = []
+        for p in probes:
+            x, y = outs[at[p.x]], outs[at[p.y]]
+            if p.bias is not None:
+                y = y - p.bias.reshape(1, -1, 1)
+            x_range = max(float(x.max()), 0.0) - min(float(x.min()), 0.0)  # DynamicQuantizeLinear's
+            got.append(2.0 * float(np.abs(y).max()) / x_range if x_range > 0 else 0.0)
+        return got
+
+    from tqdm import tqdm  # the slow part of a build: a bar on a terminal only
+
+    feeds = list(feeds)
+    with ThreadPoolExecutor(max(1, threads)) as pool:  # onnxruntime lets go of the GIL while it runs
+        seen = list(tqdm(pool.map(ratios, feeds), total=len(feeds), desc="calibrating", unit="utterance",
+                         disable=None, leave=False))
+    return {p.name: max([0.0] + [r[k] for r in seen]) for k, p in enumerate(probes)}
+
+
+def quantize_weight(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric int8 per output channel -> (int8 weight, float32 scale per channel)."""
+    w = w.astype(np.float32)
+    scale = np.abs(w).reshape(len(w), -1).max(axis=1) / WEIGHT_LEVELS
+    scale[scale == 0] = 1.0
+    wq = np.clip(np.round(w / scale.reshape(-1, *([1] * (w.ndim - 1)))), -WEIGHT_LEVELS, WEIGHT_LEVELS)
+    return wq.astype(np.int8), scale.astype(np.float32)
+
+
+def qlinear_conv(p: str, xq: str, xs: str, xz: str, weight: np.ndarray, attrs: dict, ratio: float,
+                 bias: np.ndarray | None, out: str, clip: float = CLIP) -> tuple[list, list]:
+    """(nodes, initializers) computing `out` = conv(x) + bias as QLinearConv, from x already
+    quantised by a DynamicQuantizeLinear (xq, xs, xz) and the convolution's float `weight`.
+    Output scale = input scale x ratio x clip; names of new tensors start with `p`."""
+    from onnx import helper, numpy_helper
+
+    wq, ws = quantize_weight(weight)
+    inits = [numpy_helper.from_array(wq, f"{p}/wq"), numpy_helper.from_array(ws, f"{p}/ws"),
+             numpy_helper.from_array(np.zeros(len(ws), np.int8), f"{p}/wz"),
+             numpy_helper.from_array(np.array(ratio * clip, np.float32), f"{p}/ratio"),
+             numpy_helper.from_array(np.array(128, np.uint8), f"{p}/yz")]
+    deq = f"{p}/y" if bias is not None else out
+    nodes = [
+        helper.make_node("Mul", [xs, f"{p}/ratio"], [f"{p}/ys"], name=f"{p}/out_scale"),
+        helper.make_node("QLinearConv", [xq, xs, xz, f"{p}/wq", f"{p}/ws", f"{p}/wz", f"{p}/ys", f"{p}/yz"],
+                         [f"{p}/yq"], name=f"{p}/qconv", **attrs),
+        helper.make_node("DequantizeLinear", [f"{p}/yq", f"{p}/ys", f"{p}/yz"], [deq], name=f"{p}/dequant"),
+    ]
+    if bias is not None:
+        inits.append(numpy_helper.from_array(bias.astype(np.float32).reshape(1, -1, 1), f"{p}/bias"))
+        nodes.append(helper.make_node("Add", [deq, f"{p}/bias"], [out], name=f"{p}/add_bias"))
+    return nodes, inits
+
+
+# ---- float graphs --------------------------------------------------------------------------------
+def float_conv_probes(model) -> list[Probe]:
+    """The decoder's float Convs with constant weights, outside KEEP_FLOAT."""
+    from onnx import numpy_helper
+
+    init = {i.name: i for i in model.graph.initializer}
+    return [Probe(n.name, n.input[0], n.output[0],
+                  numpy_helper.to_array(init[n.input[2]]) if len(n.input) > 2 and n.input[2] else None)
+            for n in model.graph.node
+            if n.op_type == "Conv" and n.name.startswith("/decoder/")
+            and not any(k in n.name for k in KEEP_FLOAT) and n.input[1] in init]
+
+
+def convert(model, ratio: dict[str, float], clip: float = CLIP):
+    """A copy of float `model` with each calibrated Conv replaced by
+    DynamicQuantizeLinear -> QLinearConv -> DequantizeLinear -> + bias."""
+    from onnx import helper, numpy_helper
+
+    init = {i.name: i for i in model.graph.initializer}
+    nodes, extra = [], []
+    for n in model.graph.node:
+        if n.op_type != "Conv" or ratio.get(n.name, 0.0) <= 0.0:  # not a target, or never saw a signal
+            nodes.append(n)
+            continue
+        p = n.name
+        bias = numpy_helper.to_array(init[n.input[2]]) if len(n.input) > 2 and n.input[2] else None
+        nodes.append(helper.make_node("DynamicQuantizeLinear", [n.input[0]], [f"{p}/xq", f"{p}/xs", f"{p}/xz"],
+                                      name=f"{p}/quant"))
+        new, inits = qlinear_conv(p, f"{p}/xq", f"{p}/xs", f"{p}/xz", numpy_helper.to_array(init[n.input[1]]),
+                                  {a.name: helper.get_attribute_value(a) for a in n.attribute},
+                                  ratio[p], bias, n.output[0], clip)
+        nodes += new
+        extra += inits
+    g = model.graph
+    used = {i for nd in nodes for i in nd.input}
+    graph = helper.make_graph(nodes, g.name, g.input, g.output,
+                              [i for i in g.initializer if i.name in used] + extra)
+    out = helper.make_model(graph, opset_imports=model.opset_import)
+    out.ir_version = model.ir_version
+    return out
+
+
+def quantize_qlinear(fp32_path: Path, out_path: Path, feeds: list[dict[str, np.ndarray]]) -> Path:
+    """Calibrate a float graph on `feeds` and write the converted model."""
+    import onnx
+
+    model = onnx.load(str(fp32_path))
+    onnx.save(convert(model, calibrate(model, float_conv_probes(model), feeds)), str(out_path))
+    return out_path
