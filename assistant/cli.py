@@ -214,12 +214,12 @@ def _print_profile(events, peak_mb: float, budget) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from g2p import G2PError
-    from models import ModelError
+    from models.errors import UserError
     from tts import TTSError
 
     try:
         return dispatch(args)
-    except (AssistantError, ModelError) as e:
+    except UserError as e:  # ours and the model store's
         print(f"error: {e.message}", file=sys.stderr)
         if e.hint:
             print(f"hint: {e.hint}", file=sys.stderr)

@@ -4,19 +4,11 @@ The CLI prints these without a traceback and exits non-zero; anything else is a 
 """
 from __future__ import annotations
 
+from models.errors import UserError
 
-class AssistantError(Exception):
-    """Base for every error we expect users to meet."""
 
-    exit_code = 2
-
-    def __init__(self, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-    def __str__(self) -> str:
-        return self.message
+class AssistantError(UserError):
+    """Base for every error of the app's own that we expect users to meet."""
 
 
 class ConfigError(AssistantError):
