@@ -316,3 +316,19 @@ def test_skills_are_on_by_default_with_every_skill():
 def test_bad_skills_config_is_refused_with_the_key(raw, message):
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
         config.from_dict(raw)
+
+
+def test_a_skill_that_raises_leaves_the_question_to_the_llm():
+    from assistant.skills import Skills
+
+    skills = Skills(["arithmetic"])
+
+    class Broken:
+        name = "broken"
+
+        def answer(self, heard, now):
+            raise RuntimeError("a parse nobody foresaw")
+
+    skills.skills.insert(0, Broken())
+    assert skills.answer("tell me a story") is None
+    assert skills.answer("what is 12 times 11").text == "12 times 11 is 132."
