@@ -90,7 +90,7 @@ def _models(args: argparse.Namespace, store) -> int:
     cfg = config_mod.load(args.config)
     built = [n for n, a in store.artifacts.items() if any(s["kind"] == "build" for s in a.sources)]
     everything = [n for n in store.artifacts if args.action == "list" or n not in built]
-    # fetch and verify default to what the config cannot run without (building needs PyTorch)
+    # fetch and verify default to what the config cannot run without (built models are made, not fetched)
     names = args.names or (everything if args.all or args.action == "list" else config_mod.required_models(cfg))
     for n in names:
         store.artifact(n)  # unknown names fail before any work

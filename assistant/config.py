@@ -256,7 +256,7 @@ def override(cfg: Config, dotted: str, value: Any) -> Config:
 
 def required_models(cfg: Config) -> list[str]:
     """Model-store names this config cannot run without. The fast TTS model counts only under
-    `tts.engine = "fast"`: with "auto" it is used once built, and building it needs PyTorch."""
+    `tts.engine = "fast"`: with "auto" it is used once built (setup builds it), else the shipped one."""
     models = dict(vars(cfg.models))
     if cfg.tts.engine != "fast":
         models.pop("tts_fast")
