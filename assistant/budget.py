@@ -31,6 +31,7 @@ class MemoryBudget:
     budget_mb: float
     parts: dict[str, float] = field(default_factory=dict)       # measured, MB
     estimates: dict[str, float] = field(default_factory=dict)   # not loaded yet, MB
+    pending: list[str] = field(default_factory=list)            # parts to come, not even estimated yet
 
     def __post_init__(self) -> None:
         self.parts["python + libraries"] = rss_mb()
@@ -45,6 +46,7 @@ class MemoryBudget:
     def expect(self, part: str, mb: float) -> None:
         """Reserve an estimate for a part still to come; refuse at once if it cannot fit."""
         self.estimates[part] = mb
+        self._counted(part)
         self.check()
 
     def measure(self, part: str, load, at_least: float = 0.0):
@@ -53,9 +55,14 @@ class MemoryBudget:
         before = rss_mb()
         result = load()
         self.estimates.pop(part, None)
+        self._counted(part)
         self.parts[part] = self.parts.get(part, 0.0) + max(at_least, rss_mb() - before)
         self.check()
         return result
+
+    def _counted(self, part: str) -> None:
+        if part in self.pending:
+            self.pending.remove(part)
 
     def check(self) -> None:
         need = self.used_mb + sum(self.estimates.values())
@@ -63,9 +70,10 @@ class MemoryBudget:
             return
         lines = [f"{k} {v:.0f} MB" for k, v in self.parts.items()]
         lines += [f"{k} ~{v:.0f} MB (estimated)" for k, v in self.estimates.items()]
+        later = f"; not yet counted: {', '.join(self.pending)}" if self.pending else ""
         raise BudgetError(
             f"memory budget {self.budget_mb:.0f} MB is too small: needs at least {need:.0f} MB "
-            f"({'; '.join(lines)})",
+            f"({'; '.join(lines)}{later})",
             f"raise memory_budget_mb in the config or --memory-budget to {int(need * 1.15 / 10 + 1) * 10} "
             "or more, or pick smaller models / a shorter llm.context_tokens")
 

@@ -81,6 +81,7 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
     # TTFA 704-718 ms with one BLAS thread against 800-830 with two, side by side.
     threadpool_limits(1, user_api="blas")
     asr_model = tts_engine = llm_model = None
+    budget.pending += [part for part, wanted in (("asr", asr), ("tts", tts), ("llm", llm)) if wanted]
     measured = store.root.parent / "measured"  # this machine's working-memory figures (assistant/arena.py)
     if asr:
         events.stamp(0, "load_asr_start")

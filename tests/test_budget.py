@@ -66,3 +66,13 @@ def test_tts_chunk_length_shrinks_to_leave_the_llm_its_minimum(tmp_path):
     assert _tts_tokens_that_fit(override(cfg, "tts.max_chunk_tokens", 80), b, llm) == 80
     b.budget_mb = b.used_mb + 10
     assert _tts_tokens_that_fit(cfg, b, llm) == MIN_TTS_TOKENS            # never below the floor
+
+
+def test_refusal_names_the_parts_not_yet_counted():
+    b = MemoryBudget(budget_mb=10_000, pending=["asr", "tts", "llm"])
+    b.measure("asr", lambda: None)
+    b.expect("llm", 100)
+    b.budget_mb = b.used_mb + 50
+    with pytest.raises(BudgetError) as e:
+        b.expect("asr activations", 120)
+    assert str(e.value).endswith("asr activations ~120 MB (estimated); not yet counted: tts)"), str(e.value)
