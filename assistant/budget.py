@@ -75,7 +75,8 @@ class MemoryBudget:
             f"memory budget {self.budget_mb:.0f} MB is too small: needs at least {need:.0f} MB "
             f"({'; '.join(lines)}{later})",
             f"raise memory_budget_mb in the config or --memory-budget to {int(need * 1.15 / 10 + 1) * 10} "
-            "or more, or pick smaller models / a shorter llm.context_tokens")
+            f"or more{' plus what ' + ', '.join(self.pending) + ' will need' if self.pending else ''}, "
+            "or pick smaller models / a shorter llm.context_tokens")
 
     def report(self) -> dict:
         return {"budget_mb": self.budget_mb, "parts_mb": {k: round(v, 1) for k, v in self.parts.items()},
