@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Kokoro engine variants side by side: RTF, time to first audio of a 4-word chunk, peak RSS.
 
-usage: python scripts/bench_tts.py [--rounds 3] [--json OUT]   (or: assistant bench tts ...)
+usage: python scripts/bench_tts.py [--rounds 3] [--model LABEL=PATH ...] [--json OUT]   (or: assistant bench tts ...)
 
 Every variant is loaded in this one process and the variants are alternated sentence by
 sentence after a warm-up, so a machine whose speed drifts (it does, ~2.5x within an hour
@@ -39,35 +39,40 @@ VARIANTS = {  # label -> (model-store name, file)
 }
 
 
-def make_variants() -> dict:
-    """label -> loader() -> callable(phonemes) -> audio, for the variants present in the store."""
+def make_variants(files: list[str] = ()) -> dict:
+    """label -> loader() -> callable(phonemes) -> audio, for the variants present in the store, and
+    `files` ("LABEL=PATH": any Kokoro ONNX file, e.g. an older recipe's build)."""
     from models.store import default_store
     from tts import KokoroEngine
 
     store = default_store()
     vocab, voices = store.path("kokoro-vocab"), store.dir("kokoro-voices")
 
-    def loader(name: str, file: str | None):
+    def loader(path):
         def load():
-            e = KokoroEngine(store.path(name, file), vocab, voices, threads=2)
+            e = KokoroEngine(path(), vocab, voices, threads=2)
             return lambda ph: e.synth_phonemes(ph, "af_heart")
         return load
 
-    return {label: loader(name, file) for label, (name, file) in VARIANTS.items()
-            if store.status(name) == "cached"}
+    variants = {label: loader(lambda n=name, f=file: store.path(n, f)) for label, (name, file) in VARIANTS.items()
+                if store.status(name) == "cached"}
+    for spec in files:
+        label, _, path = spec.partition("=")
+        variants[label] = loader(lambda p=path: Path(p))
+    return variants
 
 
-def peak_rss(name: str) -> float:
+def peak_rss(name: str, files: list[str]) -> float:
     """Peak RSS of a fresh process that loads one variant and speaks every sentence once."""
-    cmd = [sys.executable, __file__, "--child", name]
+    cmd = [sys.executable, __file__, "--child", name, *[a for f in files for a in ("--model", f)]]
     r = subprocess.run(cmd, capture_output=True, text=True)
     return float(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else float("nan")
 
 
-def child(name: str) -> int:
+def child(name: str, files: list[str]) -> int:
     import g2p
 
-    speak = make_variants()[name]()
+    speak = make_variants(files)[name]()
     for s in SENTENCES:
         speak(g2p.phonemize(s))
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the (large) parent.
@@ -80,14 +85,17 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--model", action="append", default=[], metavar="LABEL=PATH",
+                    help="also time this Kokoro ONNX file (repeatable)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.child:
-        return child(a.child)
+        return child(a.child, a.model)
 
     import g2p
+    from tqdm import tqdm  # a bar on a terminal only
 
-    loaders = make_variants()
+    loaders = make_variants(a.model)
     variants = {k: load() for k, load in loaders.items()}
     phonemes = [g2p.phonemize(s) for s in SENTENCES]
     first = g2p.phonemize(FIRST_CHUNK)
@@ -97,7 +105,7 @@ def main() -> int:
     synth = {k: 0.0 for k in variants}
     audio = {k: 0.0 for k in variants}
     ttfa = {k: [] for k in variants}
-    for _ in range(a.rounds):
+    for _ in tqdm(range(a.rounds), desc="rounds", disable=None, leave=False):
         for ph in phonemes:
             for k, v in variants.items():
                 t = time.perf_counter()
@@ -113,7 +121,7 @@ def main() -> int:
     print(f"{'variant':24s} {'RTF':>6s} {'speed vs shipped':>17s} {'4-word chunk ms':>16s} {'peak RSS MiB':>13s}")
     for k in variants:
         rtf = synth[k] / audio[k]
-        rss = peak_rss(k)
+        rss = peak_rss(k, a.model)
         rows.append({"variant": k, "rtf": round(rtf, 3), "speedup": round(base / rtf, 2),
                      "first_chunk_ms": round(statistics.median(ttfa[k])), "peak_rss_mib": round(rss)})
         print(f"{k:24s} {rtf:6.3f} {base / rtf:16.2f}x {statistics.median(ttfa[k]):16.0f} {rss:13.0f}")
