@@ -103,7 +103,7 @@ def rewritten():
     from tts.qlinear import calibration_feeds
 
     model = onnx.load(str(SHIPPED))
-    feed = calibration_feeds(VOCAB, VOICES, ["tokens"])[2]
+    feed = calibration_feeds(VOCAB, VOICES)[2]
     return model, rewrite(model, [feed], threads=1), feed
 
 

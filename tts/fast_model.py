@@ -258,7 +258,7 @@ def build(out_dir: Path, source_onnx: Path, voices_dir: Path, vocab_dir: Path) -
     import onnx
 
     model = onnx.load(str(source_onnx))
-    feeds = calibration_feeds(Path(vocab_dir) / "vocab.json", Path(voices_dir), [i.name for i in model.graph.input])
+    feeds = calibration_feeds(Path(vocab_dir) / "vocab.json", Path(voices_dir))
     rewrite(model, feeds)
     out = Path(out_dir) / FAST_NAME
     out.parent.mkdir(parents=True, exist_ok=True)

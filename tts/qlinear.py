@@ -14,9 +14,8 @@ clipping the rare peaks costs less than the coarser steps needed to keep them (l
 to the fp32 model 1.5 dB at 0.5, 2.4 dB at 1.0, 2.3 dB at 0.25). The bias is added in float after
 dequantising, because a quantised bias would need the per-call input scale.
 
-Two kinds of graph use this: a float graph (`convert`, e.g. a PyTorch export) and the shipped
-graph, whose convolutions are already dynamic int8 (tts.fast_model). Both calibrate with
-`calibrate` and emit the same nodes through `qlinear_conv`.
+tts.fast_model applies this to the shipped graph, whose decoder convolutions are dynamic int8:
+`calibrate` measures the ratios, `qlinear_conv` emits the replacement nodes.
 
 Build-time only (onnx + onnxruntime).
 """
@@ -47,9 +46,8 @@ CALIBRATION_PHONEMES = [
 CALIBRATION_VOICES = ["af_heart", "am_michael", "bf_emma", "am_adam"]
 
 
-def calibration_feeds(vocab_path: Path, voices_dir: Path, inputs: Sequence[str]) -> list[dict]:
-    """The calibration utterances as feeds for a graph with these input names: a rebuilt one
-    (input_ids, input_lengths, styles, speed) or the shipped one (tokens, style, speed)."""
+def calibration_feeds(vocab_path: Path, voices_dir: Path) -> list[dict]:
+    """The calibration utterances as feeds of the shipped graph (tokens, style, speed)."""
     from tts.kokoro import load_vocab, tokenize
     from tts.voices import load_pack
 
@@ -59,14 +57,9 @@ def calibration_feeds(vocab_path: Path, voices_dir: Path, inputs: Sequence[str])
         pack = load_pack(voices_dir, voice)
         for phonemes in CALIBRATION_PHONEMES:
             ids = tokenize(vocab, phonemes)
-            tokens = np.array([[0, *ids, 0]], np.int64)
-            style = pack[len(ids) - 1].reshape(1, -1).astype(np.float32)
-            speed = np.array([1.0], np.float32)
-            if "input_ids" in inputs:
-                feeds.append({"input_ids": tokens, "input_lengths": np.array([tokens.shape[1]], np.int64),
-                              "styles": style, "speed": speed})
-            else:
-                feeds.append({"tokens": tokens, "style": style, "speed": speed})
+            feeds.append({"tokens": np.array([[0, *ids, 0]], np.int64),
+                          "style": pack[len(ids) - 1].reshape(1, -1).astype(np.float32),
+                          "speed": np.array([1.0], np.float32)})
     return feeds
 
 
@@ -156,54 +149,3 @@ def qlinear_conv(p: str, xq: str, xs: str, xz: str, weight: np.ndarray, attrs: d
         inits.append(numpy_helper.from_array(bias.astype(np.float32).reshape(1, -1, 1), f"{p}/bias"))
         nodes.append(helper.make_node("Add", [deq, f"{p}/bias"], [out], name=f"{p}/add_bias"))
     return nodes, inits
-
-
-# ---- float graphs --------------------------------------------------------------------------------
-def float_conv_probes(model) -> list[Probe]:
-    """The decoder's float Convs with constant weights, outside KEEP_FLOAT."""
-    from onnx import numpy_helper
-
-    init = {i.name: i for i in model.graph.initializer}
-    return [Probe(n.name, n.input[0], n.output[0],
-                  numpy_helper.to_array(init[n.input[2]]) if len(n.input) > 2 and n.input[2] else None)
-            for n in model.graph.node
-            if n.op_type == "Conv" and n.name.startswith("/decoder/")
-            and not any(k in n.name for k in KEEP_FLOAT) and n.input[1] in init]
-
-
-def convert(model, ratio: dict[str, float], clip: float = CLIP):
-    """A copy of float `model` with each calibrated Conv replaced by
-    DynamicQuantizeLinear -> QLinearConv -> DequantizeLinear -> + bias."""
-    from onnx import helper, numpy_helper
-
-    init = {i.name: i for i in model.graph.initializer}
-    nodes, extra = [], []
-    for n in model.graph.node:
-        if n.op_type != "Conv" or ratio.get(n.name, 0.0) <= 0.0:  # not a target, or never saw a signal
-            nodes.append(n)
-            continue
-        p = n.name
-        bias = numpy_helper.to_array(init[n.input[2]]) if len(n.input) > 2 and n.input[2] else None
-        nodes.append(helper.make_node("DynamicQuantizeLinear", [n.input[0]], [f"{p}/xq", f"{p}/xs", f"{p}/xz"],
-                                      name=f"{p}/quant"))
-        new, inits = qlinear_conv(p, f"{p}/xq", f"{p}/xs", f"{p}/xz", numpy_helper.to_array(init[n.input[1]]),
-                                  {a.name: helper.get_attribute_value(a) for a in n.attribute},
-                                  ratio[p], bias, n.output[0], clip)
-        nodes += new
-        extra += inits
-    g = model.graph
-    used = {i for nd in nodes for i in nd.input}
-    graph = helper.make_graph(nodes, g.name, g.input, g.output,
-                              [i for i in g.initializer if i.name in used] + extra)
-    out = helper.make_model(graph, opset_imports=model.opset_import)
-    out.ir_version = model.ir_version
-    return out
-
-
-def quantize_qlinear(fp32_path: Path, out_path: Path, feeds: list[dict[str, np.ndarray]]) -> Path:
-    """Calibrate a float graph on `feeds` and write the converted model."""
-    import onnx
-
-    model = onnx.load(str(fp32_path))
-    onnx.save(convert(model, calibrate(model, float_conv_probes(model), feeds)), str(out_path))
-    return out_path
