@@ -38,7 +38,7 @@ LLM_COMPUTE_MB = 40  # llama.cpp's scratch buffers beside weights and KV cache
 MIN_CONTEXT = 512
 # Kokoro's activations per phoneme token of one run, as a first guess (peak RSS growth on an AVX2
 # host: 139 MB at 100 tokens, 339 at 200, 615 at 400 for the fast model). It only picks the chunk
-# length to measure: the budget then holds what this machine measured (assistant/tts_memory.py).
+# length to measure: the budget then holds what this machine measured (assistant/arena.py).
 TTS_MB_PER_TOKEN = 1.7
 MIN_TTS_TOKENS = 64
 FIRST_AUDIO_WAIT_S = 5.0  # the LLM never waits longer than this for the first chunk's audio
