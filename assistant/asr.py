@@ -43,11 +43,13 @@ class Transcriber:
         audio16k = np.asarray(audio16k, dtype=np.float32)
         if self.cfg.fit_window and len(audio16k) <= FIT_MAX_S * SR:
             text = self._transcribe_fitted(audio16k)
-            if text:  # nothing heard: let Whisper's own path have its say
+            if text is None:  # Whisper says there is no speech: its own path would only hallucinate ("You")
+                return ""
+            if text:  # nothing decoded: let Whisper's own path have its say
                 return text
         return " ".join(s.text for s in self.segments(audio16k) if s.text).strip()
 
-    def _transcribe_fitted(self, audio: np.ndarray) -> str:
+    def _transcribe_fitted(self, audio: np.ndarray) -> str | None:
         """Whisper in a window fitted to the utterance instead of its fixed 30 s.
 
         The encoder's cost is proportional to the window: a 2 s question padded to 5 s is encoded
@@ -56,7 +58,7 @@ class Transcriber:
         repeating itself, so it decodes with timestamps and stops at the first segment end that
         reaches the last second of the audio (what follows is the padding's hallucination), or
         at a segment that repeats the one before it word for word; a loop inside one segment is cut
-        after (`_without_loop`).
+        after (`_without_loop`). None: Whisper judged the window not speech.
         """
         import ctranslate2
 
@@ -72,7 +74,7 @@ class Transcriber:
             ctranslate2.StorageView.from_array(feats), [prompt], beam_size=self.cfg.beam_size,
             max_length=len(prompt) + int(duration * 8) + 24, suppress_blank=True, return_no_speech_prob=True)
         if result[0].no_speech_prob > NO_SPEECH:
-            return ""
+            return None
         segments: list[str] = []
         current: list[int] = []
         for t in [*result[0].sequences_ids[0], tok.eot]:

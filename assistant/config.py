@@ -51,6 +51,7 @@ class LlmConfig:
     history_turns: int = 6
     seed: int = 0
     system_prompt: str = "You are a helpful voice assistant. Answer briefly."
+    restore_question: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class TtsConfig:
     speed: float = 1.0
     threads: int = 2
     sentence_pause_ms: int = 120
+    phrase_pause_ms: int = 40
     max_chunk_tokens: int = 200
 
 
@@ -143,6 +145,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "tts.speed": _range(0.5, 2.0),
     "tts.threads": _range(1, 64),
     "tts.sentence_pause_ms": _range(0, 2000),
+    "tts.phrase_pause_ms": _range(0, 2000),
     "tts.max_chunk_tokens": _range(32, 510),
     "vad.aggressiveness": _one_of(0, 1, 2, 3),
     "vad.frame_ms": _one_of(10, 20, 30),

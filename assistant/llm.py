@@ -58,6 +58,10 @@ class ChatModel:
         return self._thread.submit(self.llm.create_chat_completion, messages=messages, max_tokens=1,
                                    temperature=self.cfg.temperature, seed=self.cfg.seed)
 
+    def idle(self) -> None:
+        """Wait until the model's thread has done what was submitted (a prefill still running)."""
+        self._thread.submit(lambda: None).result()
+
     def warm_up(self, system_prompt: str = "") -> None:
         """Run once so the first turn is fast; with the system prompt, its KV stays cached for reuse
         (llama-cpp-python keeps the longest matching prompt prefix between calls)."""

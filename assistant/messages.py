@@ -27,6 +27,12 @@ class ReplyEnd:
 
 
 @dataclass(frozen=True)
+class Phrase:
+    """In a reply's text stream: words to say as a chunk of their own (a skill's first words)."""
+    text: str
+
+
+@dataclass(frozen=True)
 class Sentence:
     turn: int
     index: int

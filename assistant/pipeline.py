@@ -23,9 +23,9 @@ from assistant.budget import MemoryBudget, kv_bytes_per_token, MB
 from assistant.config import Config, override, tts_model
 from assistant.events import EventLog
 from assistant.llm import ChatModel, Conversation
-from assistant.messages import AudioChunk, ReplyEnd, Sentence
+from assistant.messages import AudioChunk, Phrase, ReplyEnd, Sentence
 from assistant.question_mark import restore_question
-from assistant.sentences import SentenceCutter
+from assistant.sentences import SentenceCutter, ends_sentence
 from assistant.arena import asr_activations_mb, tts_activations_mb
 from models.store import ModelStore
 
@@ -191,7 +191,8 @@ class Pipeline:
         returns what was said."""
         gen, cancel = self._begin()
         answer = self.skills.answer(user_text) if self.skills else None
-        asked = restore_question(user_text)  # what the LLM reads, now and in later turns' history
+        # what the LLM reads, now and in later turns' history
+        asked = restore_question(user_text) if self.cfg.llm.restore_question else user_text
 
         def write(tokens, first_cut, first_audio):
             if answer:
@@ -300,19 +301,25 @@ class Pipeline:
         """A skill's answer enters the stream the LLM's pieces would: the cutter, TTS, barge-in and
         history treat it as any reply."""
         self._stamp(gen, turn, "skill_answer", skill=answer.skill, text=answer.text)
-        await out.put(answer.text)
+        if answer.first:
+            await out.put(Phrase(answer.first))
+        await out.put(answer.text[len(answer.first):].lstrip())
         await out.put(ReplyEnd())
 
     async def _cut(self, turn: int, gen: int, tokens: asyncio.Queue, out: asyncio.Queue, echo,
                    first_cut: threading.Event) -> None:
         cutter = SentenceCutter(self.cfg.runtime.first_chunk_min_words, self.cfg.runtime.first_chunk_max_words)
         index = 0
-        while isinstance(piece := await tokens.get(), str):
+        while isinstance(piece := await tokens.get(), (str, Phrase)):
             if gen != self.generation:
                 continue  # drain the LLM quietly; it stops at its next token
-            if echo:
-                echo(piece)
-            for text in cutter.push(piece):
+            if isinstance(piece, Phrase):
+                chunks = cutter.phrase(piece.text)
+            else:
+                if echo:
+                    echo(piece)
+                chunks = cutter.push(piece)
+            for text in chunks:
                 await out.put(Sentence(turn, index, text))
                 index += 1
                 first_cut.set()
@@ -324,12 +331,14 @@ class Pipeline:
     async def _speak(self, turn: int, gen: int, sentences: asyncio.Queue, sink: Sink,
                      spoken: list[tuple[int, str]], first_audio: threading.Event) -> None:
         pause = np.zeros(int(self.cfg.tts.sentence_pause_ms * 24), dtype=np.float32)
+        phrase_pause = np.zeros(int(self.cfg.tts.phrase_pause_ms * 24), dtype=np.float32)
         first = True
         while (s := await sentences.get()) is not None:
             if gen != self.generation:
                 continue
             if self.models.tts is None:  # chat --mute: the words were printed; nothing to synthesise
                 spoken.append((s.index, s.text))
+                first_audio.set()  # nor anything for the LLM to wait for
                 continue
             if first:
                 self._stamp(gen, turn, "first_sentence_ready", text=s.text)
@@ -345,7 +354,8 @@ class Pipeline:
                 self._stamp(gen, turn, "tts_first_audio")
                 first = False
             spoken.append((s.index, s.text))
-            await sink.play(AudioChunk(turn, s.index, np.concatenate([audio, pause])))
+            after = pause if ends_sentence(s.text) else phrase_pause  # a first chunk cut mid-sentence
+            await sink.play(AudioChunk(turn, s.index, np.concatenate([audio, after])))
 
     def _synthesize(self, text: str) -> np.ndarray:
         from g2p import G2PError

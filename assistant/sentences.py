@@ -81,18 +81,28 @@ class SentenceCutter:
             self._emitted += 1
         return end
 
+    def phrase(self, text: str) -> list[str]:
+        """`text` as a chunk of its own, after what was pending: the writer knows where its phrase ends."""
+        out: list[str] = []
+        self._buf += " "
+        self._emit(out, 0, len(self._buf))
+        self._buf = text
+        self._emit(out, 0, len(text))
+        self._buf = ""
+        return out
+
     def flush(self, cut_short: bool = False) -> list[str]:
         """The rest of the text once the reply has ended. When it was `cut_short` (the LLM hit its
         token cap), an unfinished last sentence is dropped: half a sentence, maybe half a word,
         reads as a fault. A reply that is all one unfinished sentence keeps what it has up to its
         last clause mark, ended with a period, so there is still an answer."""
         rest, self._buf = self._buf.strip(), ""
-        if cut_short and rest and not _ends_sentence(rest):
+        if cut_short and rest and not ends_sentence(rest):
             rest = "" if self._emitted else _up_to_last_clause(rest)
         return [rest] if rest else []
 
 
-def _ends_sentence(text: str) -> bool:
+def ends_sentence(text: str) -> bool:
     m = _FINAL.search(text)
     return bool(m) and not (m.group().startswith(".") and _is_false_end(text, m.start() + 1))
 

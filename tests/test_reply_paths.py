@@ -98,6 +98,16 @@ def test_the_llm_reads_the_question_with_its_capital_and_question_mark():
     assert pipe.conversation.turns[-1] == ("Who painted the mona lisa?", "Leonardo da Vinci.")
 
 
+@pytest.mark.parametrize("pending", ["", "Well"])
+def test_a_phrase_is_a_chunk_of_its_own_after_what_was_pending(pending):
+    cutter = SentenceCutter(3, 8)
+    assert cutter.push(pending) == []
+    assert cutter.phrase("12 times 11") == [t for t in (pending, "12 times 11") if t]
+    # the first-chunk rules are spent: the rest comes in whole sentences, not cut at its comma
+    assert cutter.push("is 132, which is twelve dozen and a bit") == []
+    assert cutter.flush() == ["is 132, which is twelve dozen and a bit"]
+
+
 # ---- a skill answers instead of the LLM -------------------------------------------------------
 def test_a_skill_answer_goes_through_cutter_tts_sink_and_history_without_the_llm():
     llm = FakeLLM(["12 times 11 is equal to 13."], "stop")
@@ -105,9 +115,13 @@ def test_a_skill_answer_goes_through_cutter_tts_sink_and_history_without_the_llm
     pipe, tts = pipeline(llm, Skills(config.SKILL_NAMES), events)
     sink = WavSink(events, 0)
     said = respond(pipe, "What is twelve times eleven?", sink)
-    assert said == "12 times 11 is 132." and tts.said == [said]
+    # The question's words are a chunk of their own (the listener waits for the first chunk only),
+    # followed by the short pause of a phrase, not a sentence's.
+    assert said == "12 times 11 is 132." and tts.said == ["12 times 11", "is 132."]
     assert llm.asked == []  # no LLM call
-    assert len(sink.audio()) > 0
+    pauses = 24 * (pipe.cfg.tts.phrase_pause_ms + pipe.cfg.tts.sentence_pause_ms)
+    assert pipe.cfg.tts.phrase_pause_ms < pipe.cfg.tts.sentence_pause_ms
+    assert len(sink.audio()) == 2 * 2400 + pauses
     assert pipe.conversation.turns[-1] == ("What is twelve times eleven?", said)
     row = turn_metrics(events, 1)
     assert row["skill"] == "arithmetic"
@@ -150,3 +164,16 @@ def test_a_dropped_speculation_sets_no_timer_and_a_kept_one_does():
 
     assert asyncio.run(turn(release=False)).timers.running == []
     assert len(asyncio.run(turn(release=True)).timers.running) == 1
+
+
+def test_a_muted_reply_does_not_keep_the_llm_waiting_for_audio(monkeypatch):
+    """chat --mute has no TTS: the LLM, which pauses for the first chunk's audio, must not wait for it
+    (it did, FIRST_AUDIO_WAIT_S per token). The wait is made long here, so waiting fails the test."""
+    from assistant import pipeline as pipeline_module
+    from assistant.pipeline import NullSink
+
+    monkeypatch.setattr(pipeline_module, "FIRST_AUDIO_WAIT_S", 600.0)
+    llm = FakeLLM(["One, two and three. ", "Four. ", "Five."], "stop")
+    pipe = Pipeline(Models(None, llm, None, config.load(), None), EventLog())
+    said = asyncio.run(asyncio.wait_for(pipe.respond(1, "count to five", NullSink()), timeout=60))
+    assert said == "One, two and three. Four. Five."

@@ -44,18 +44,19 @@ class Arithmetic:
             b = number(slots["b"]) if "b" in slots else None
             if a is None or ("b" in slots and b is None):
                 continue  # a slot that swallowed other words: try the next reading
-            text = _solve(op, a, b)
-            if text is not None:
-                return Answer(self.name, text)
+            said = _solve(op, a, b)
+            if said is not None:
+                return Answer(self.name, said[1], first=said[0])
         return None
 
 
-def _solve(op: str, a: float, b: float | None) -> str | None:
-    """The spoken sentence for `a op b`, or None when the result cannot be said."""
+def _solve(op: str, a: float, b: float | None) -> tuple[str, str] | None:
+    """(the question's words, the spoken sentence they open) for `a op b`, or None when the result
+    cannot be said."""
     if op == "over" and b == 0:
-        return f"{say(a)} divided by 0 has no answer: you cannot divide by zero."
+        return "", f"{say(a)} divided by 0 has no answer: you cannot divide by zero."
     if op == "root" and a < 0:
-        return f"{say(a)} has no square root among the real numbers."
+        return "", f"{say(a)} has no square root among the real numbers."
     try:
         value = {
             "times": lambda: a * b, "plus": lambda: a + b, "minus": lambda: a - b,
@@ -67,4 +68,4 @@ def _solve(op: str, a: float, b: float | None) -> str | None:
     if not math.isfinite(value):
         return None
     question = _SAID[op].format(a=say(a), b="" if b is None else say(b))
-    return f"{question} is {say(value)}."
+    return question, f"{question} is {say(value)}."

@@ -43,5 +43,5 @@ class UnitConversion:
                 continue
             if not math.isfinite(converted.magnitude):  # 10 to the 300 light years in nanometers
                 return None
-            return Answer(self.name, f"{said} is {self.quantities.say(converted)}.")
+            return Answer(self.name, f"{said} is {self.quantities.say(converted)}.", first=said)
         return None
