@@ -11,6 +11,9 @@ from assistant import config as config_mod
 from assistant.errors import AssistantError, InputError
 
 
+# --llm-standin NAME: the config profile it runs under (configs/NAME.toml) -> the stand-in's artifact
+STANDINS = {"llama-3.2-1b": "llama-3.2-1b-standin"}
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="assistant", description="A private, on-device voice assistant.")
     p.add_argument("--config", metavar="TOML", help="config file or profile name (default: configs/default.toml)")
@@ -36,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--turns", type=int, metavar="N", help="stop after N turns")
     sp.add_argument("--json", type=Path, metavar="OUT.json", help="write the per-turn numbers here")
     sp.add_argument("--chart", type=Path, metavar="OUT.png", help="draw the timeline here")
+    sp.add_argument("--llm-standin", choices=sorted(STANDINS),
+                    help="latency simulation: the LLM's cost is this model's (random weights, its shapes), "
+                         "the words are SmolLM2's answers to the same turns; needs --input")
     sp.add_argument("--input-device", help="microphone name or index")
     sp.add_argument("--output-device", help="speaker name or index")
     voice_flags(sp)
@@ -70,7 +76,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config(args: argparse.Namespace) -> config_mod.Config:
-    cfg = config_mod.load(args.config)
+    # a stand-in runs under its model's profile (context, reply cap, budget) unless told otherwise
+    cfg = config_mod.load(args.config or getattr(args, "llm_standin", None))
     flags = {"voice": "tts.voice", "speed": "tts.speed", "input_device": "audio.input_device",
              "output_device": "audio.output_device", "memory_budget": "runtime.memory_budget_mb"}
     for flag, key in flags.items():
@@ -158,7 +165,8 @@ def dispatch(args: argparse.Namespace) -> int:
     if args.command == "profile":
         if args.turns is not None and args.turns < 1:
             raise InputError("--turns must be 1 or more")
-        modes.profile(cfg, store, args.input, args.turns, args.json, args.chart)
+        modes.profile(cfg, store, args.input, args.turns, args.json, args.chart,
+                      STANDINS.get(args.llm_standin))
         return 0
     if args.command == "run":
         if args.input and not args.output:

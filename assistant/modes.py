@@ -13,9 +13,10 @@ from pathlib import Path
 from assistant import profile as prof
 from assistant.audio import ASR_RATE, input_rate, read_wav, write_wav
 from assistant.budget import MemoryBudget, PeakSampler
-from assistant.config import Config
+from assistant.config import Config, load, override
 from assistant.errors import AudioError, InputError
 from assistant.events import EventLog
+from assistant.llm import ChatModel
 from assistant.pipeline import NullSink, Pipeline, SpeakerSink, WavSink, load_models
 from models.store import ModelStore
 from assistant.vad import split_utterances
@@ -116,14 +117,36 @@ def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | N
 
 # ---- profile: where every millisecond of a turn went ----------------------------------------
 def profile(cfg: Config, store: ModelStore, inputs: list[Path] | None, turns: int | None,
-            json_out: Path | None, chart_out: Path | None) -> dict:
+            json_out: Path | None, chart_out: Path | None, standin: str | None = None) -> dict:
+    """Each turn's latency. With `standin` (a model-store name, assistant.llm_standin) the LLM is a
+    latency simulation: the default LLM first answers the same turns, then the stand-in replays
+    those answers at its own cost."""
     for p in inputs or []:
         if not p.is_file():
             raise InputError(f"input file {p} does not exist", "give WAV files, one spoken turn each")
+    chat_model = ChatModel
+    if standin:
+        if not inputs:
+            raise InputError("--llm-standin replays the answers of a first pass over the same turns",
+                             "give the turns as --input WAV files")
+        from functools import partial
+
+        from assistant.llm_standin import LABEL, ReplayChat
+
+        real = override(cfg, "models.llm", load().models.llm)  # the profile's own model is not here
+        print(f"{LABEL}: first, {real.models.llm} answers the turns")
+        import multiprocessing
+
+        # in a process of its own: what it loaded must not stay in this one's RSS, the budget's base
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            answers = pool.apply(_answers, (real, store.root, inputs))
+        store.fetch(standin)  # built on first use (~4 min): random weights, so nothing to download
+        cfg = override(cfg, "models.llm", standin)
+        chat_model = partial(ReplayChat, answers=answers)
     events = EventLog()
     budget = _budget(cfg)
     with PeakSampler() as peak:
-        models = load_models(cfg, store, events, budget)
+        models = load_models(cfg, store, events, budget, chat_model=chat_model)
         echo, gate = _echo_and_gate(cfg) if not inputs else (None, None)  # files carry no echo
         try:
             sink = SpeakerSink(events, cfg.audio.output_device, echo)
@@ -141,12 +164,28 @@ def profile(cfg: Config, store: ModelStore, inputs: list[Path] | None, turns: in
                 sink.close()
     rows = [prof.turn_metrics(events, t) for t in range(1, loop.turns + 1)]
     report = prof.summary(rows, peak.peak_mb, budget.report())
+    if standin:
+        report["simulation"] = f"{LABEL} ({standin}); words from the first pass"
+        report["replayed"] = models.llm.replayed
+        print(f"=== {LABEL}: LLM times are the stand-in's, not a real model's ===")
     print(prof.table(report))
     if json_out:
         prof.write_json(json_out, report)
     if chart_out:
         prof.chart(chart_out, events, [r["turn"] for r in rows])
     return report
+
+
+def _answers(cfg: Config, store_root: Path, inputs: list[Path]) -> dict[str, str]:
+    """What the default LLM answers to each turn of `inputs` (file mode's path, no speech out),
+    under `cfg`'s prompt settings: the words a stand-in replays."""
+    events = EventLog()
+    models = load_models(cfg, ModelStore(store_root), events, _budget(cfg), tts=False)
+    pipeline = Pipeline(models, events)
+    utterances = [u for p in inputs for u in split_utterances(read_wav(p, ASR_RATE), cfg.vad)]
+    turns = asyncio.run(answer_utterances(pipeline, NullSink(), events, utterances, say=lambda m: None))
+    models.llm.idle()
+    return {t["user"]: t["reply"] for t in turns}
 
 
 # ---- chat: typed in, printed (and spoken) out ----------------------------------------------

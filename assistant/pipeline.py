@@ -69,8 +69,9 @@ def tts_model_path(cfg: Config, store: ModelStore):
 
 
 def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: MemoryBudget,
-                asr: bool = True, llm: bool = True, tts: bool = True) -> Models:
+                asr: bool = True, llm: bool = True, tts: bool = True, chat_model=ChatModel) -> Models:
     """Load what the mode needs within the budget, stamping how long each part took.
+    `chat_model(path, LlmConfig)` makes the LLM (the profile's latency stand-in replaces it).
 
     Order matters: the LLM comes last because its context length is sized from what
     the other parts left over.
@@ -121,7 +122,7 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         cfg = override(cfg, "llm.context_tokens", context)
         events.stamp(0, "load_llm_start", context_tokens=context)
         # the KV cache's pages become resident as the context fills: charge all of it from the start
-        llm_model = budget.measure("llm", lambda: _warmed(ChatModel(llm_path, cfg.llm), warm, cfg.llm.system_prompt),
+        llm_model = budget.measure("llm", lambda: _warmed(chat_model(llm_path, cfg.llm), warm, cfg.llm.system_prompt),
                                    at_least=_llm_mb(llm_path, context))
         events.stamp(0, "load_llm_done")
     return Models(asr_model, llm_model, tts_engine, cfg, skills)
