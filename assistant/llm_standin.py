@@ -147,7 +147,7 @@ class ReplayChat:
         self.replayed: list[tuple[str, str]] = []  # (question asked, question whose answer was replayed)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm-standin")
         self.llm = self._on_thread(Llama, model_path=str(model_path), n_ctx=cfg.context_tokens,
-                                   n_threads=cfg.threads, verbose=False)
+                                   n_threads=cfg.threads, use_mmap=False, verbose=False)  # as ChatModel
         meta = self.llm.metadata
         eos = self.llm.detokenize([self.llm.token_eos()]).decode("utf-8", "ignore")
         self._format = Jinja2ChatFormatter(meta["tokenizer.chat_template"], eos_token=eos, bos_token="")
