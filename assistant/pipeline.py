@@ -315,6 +315,8 @@ class Pipeline:
             if gen != self.generation:
                 continue  # drain the LLM quietly; it stops at its next token
             if isinstance(piece, Phrase):
+                if echo:
+                    echo(piece.text + " ")
                 chunks = cutter.phrase(piece.text)
             else:
                 if echo:

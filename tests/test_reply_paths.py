@@ -132,6 +132,13 @@ def test_a_skill_answer_goes_through_cutter_tts_sink_and_history_without_the_llm
     assert "arithmetic" in table(report).splitlines()[2]
 
 
+def test_chat_prints_a_skill_answer_whole_first_chunk_included():
+    pipe, _ = pipeline(FakeLLM([], "stop"), Skills(config.SKILL_NAMES))
+    printed: list[str] = []
+    said = asyncio.run(pipe.respond(1, "what is twelve times eleven", WavSink(pipe.events, 0), echo=printed.append))
+    assert "".join(printed) == said == "12 times 11 is 132."
+
+
 def test_an_llm_turn_has_no_skill_in_its_profile_row():
     events = EventLog()
     pipe, _ = pipeline(FakeLLM(["Paris."], "stop"), Skills(config.SKILL_NAMES), events)
