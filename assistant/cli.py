@@ -14,6 +14,7 @@ from assistant.errors import AssistantError, InputError
 # --llm-standin NAME: the config profile it runs under (configs/NAME.toml) -> the stand-in's artifact
 STANDINS = {"llama-3.2-1b": "llama-3.2-1b-standin"}
 
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="assistant", description="A private, on-device voice assistant.")
     p.add_argument("--config", metavar="TOML", help="config file or profile name (default: configs/default.toml)")

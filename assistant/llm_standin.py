@@ -16,14 +16,14 @@ so meets the 1B's timing with real text. Every number from it is a simulation, a
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Generator
 
 import numpy as np
 
 from assistant.config import LlmConfig
-from assistant.llm import Reply
+from assistant.llm import ChatModel
 
 LABEL = "latency simulation: random weights with Llama-3.2-1B's shapes"
 FILE = "llama-3.2-1b-shapes-random.q4_k_m.gguf"
@@ -131,29 +131,20 @@ def build(out_dir: Path, tokenizer_gguf: Path) -> Path:
         f16.unlink(missing_ok=True)
 
 
-class ReplayChat:
-    """ChatModel's interface over the stand-in: each `stream` evaluates the real prompt and decodes
-    the next scripted answer token by token. Runs on its own thread, as ChatModel does (llama.cpp's
-    threads belong to the thread that first decoded)."""
+class ReplayChat(ChatModel):
+    """ChatModel over the stand-in (loaded and run on its thread the same way), whose `stream`
+    evaluates the real prompt and decodes a scripted answer token by token."""
 
     def __init__(self, model_path: Path, cfg: LlmConfig, answers: dict[str, str]) -> None:
         """`answers`: question -> the real model's reply to it (the closest question is replayed:
         a live turn may be heard with a word more or less than the first pass heard it)."""
-        from llama_cpp import Llama
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        self.cfg = cfg
+        super().__init__(model_path, cfg)
         self.answers = {_key(q): a for q, a in answers.items()}
         self.replayed: list[tuple[str, str]] = []  # (question asked, question whose answer was replayed)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm-standin")
-        self.llm = self._on_thread(Llama, model_path=str(model_path), n_ctx=cfg.context_tokens,
-                                   n_threads=cfg.threads, use_mmap=False, verbose=False)  # as ChatModel
-        meta = self.llm.metadata
         eos = self.llm.detokenize([self.llm.token_eos()]).decode("utf-8", "ignore")
-        self._format = Jinja2ChatFormatter(meta["tokenizer.chat_template"], eos_token=eos, bos_token="")
-
-    def _on_thread(self, fn, *args, **kwargs):
-        return self._thread.submit(fn, *args, **kwargs).result()
+        self._format = Jinja2ChatFormatter(self.llm.metadata["tokenizer.chat_template"], eos_token=eos, bos_token="")
 
     def _evaluate(self, messages: list[dict]) -> None:
         """Evaluate the prompt `messages` make, reusing the KV cache's longest matching prefix as
@@ -171,9 +162,6 @@ class ReplayChat:
             llm.reset()
         llm.n_tokens = keep
         llm.eval(tokens[keep:])
-
-    def stream(self, messages: list[dict], cancel: threading.Event | None = None) -> Reply:
-        return Reply(self._pieces(messages, cancel))
 
     def _pieces(self, messages: list[dict], cancel: threading.Event | None) -> Generator[str, None, str]:
         answer = self._answer(next((m["content"] for m in reversed(messages) if m["role"] == "user"), ""))
@@ -211,10 +199,7 @@ class ReplayChat:
     def prefill(self, messages: list[dict]) -> Future:
         return self._thread.submit(self._evaluate, messages)
 
-    def idle(self) -> None:
-        self._thread.submit(lambda: None).result()
-
-    def warm_up(self, system_prompt: str = "") -> None:
+    def warm_up(self, system_prompt: str = "") -> None:  # not through stream: that would replay an answer
         msgs = [{"role": "system", "content": system_prompt}] if system_prompt else []
         self._on_thread(self._evaluate, msgs + [{"role": "user", "content": "Hi"}])
 

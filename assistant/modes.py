@@ -129,14 +129,13 @@ def profile(cfg: Config, store: ModelStore, inputs: list[Path] | None, turns: in
         if not inputs:
             raise InputError("--llm-standin replays the answers of a first pass over the same turns",
                              "give the turns as --input WAV files")
+        import multiprocessing
         from functools import partial
 
         from assistant.llm_standin import LABEL, ReplayChat
 
         real = override(cfg, "models.llm", load().models.llm)  # the profile's own model is not here
         print(f"{LABEL}: first, {real.models.llm} answers the turns")
-        import multiprocessing
-
         # in a process of its own: what it loaded must not stay in this one's RSS, the budget's base
         with multiprocessing.get_context("spawn").Pool(1) as pool:
             answers = pool.apply(_answers, (real, store.root, inputs))

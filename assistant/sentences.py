@@ -84,10 +84,9 @@ class SentenceCutter:
     def phrase(self, text: str) -> list[str]:
         """`text` as a chunk of its own, after what was pending: the writer knows where its phrase ends."""
         out: list[str] = []
-        self._buf += " "
-        self._emit(out, 0, len(self._buf))
-        self._buf = text
-        self._emit(out, 0, len(text))
+        for chunk in (self._buf, text):
+            self._buf = chunk
+            self._emit(out, 0, len(chunk))
         self._buf = ""
         return out
 

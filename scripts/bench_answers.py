@@ -81,38 +81,42 @@ class Bench:
         self.models = load_models(self.cfg, default_store(), self.events, MemoryBudget(self.cfg.runtime.memory_budget_mb))
         self.turn = 0
 
-    async def ask_typed(self, question: dict) -> dict:
-        """The question as typed text; the reply's text is what gets scored."""
-        from dataclasses import replace
-
+    async def _conversation(self, question: dict, models) -> "Pipeline":
+        """A new conversation, no timers running, after the typed turns the question needs."""
         from assistant.pipeline import NullSink, Pipeline
 
-        pipeline = Pipeline(replace(self.models, tts=None), self.events)  # words only, as `chat --mute`
-        if self.models.skills is not None:
-            self.models.skills.timers.cancel_all()
-        for typed in [*question.get("setup", []), question["text"]]:
-            self.models.llm.idle()
-            self.turn += 1
-            reply = await pipeline.respond(self.turn, typed, NullSink())
-        return {"heard_question": question["text"], "reply": reply, "heard_reply": reply, "ttfa_ms": None,
-                "skill": turn_metrics_skill(self.events, self.turn), "utterances": 1}
-
-    async def ask(self, question: dict, wav: Path) -> dict:
-        from assistant.audio import ASR_RATE, read_wav, resample
-        from assistant.modes import answer_utterances
-        from assistant.pipeline import NullSink, Pipeline, WavSink
-        from assistant.profile import turn_metrics
-        from assistant.vad import split_utterances
-
-        pipeline = Pipeline(self.models, self.events)  # a new conversation
-        if self.models.skills is not None:
-            self.models.skills.timers.cancel_all()
+        pipeline = Pipeline(models, self.events)
+        if models.skills is not None:
+            models.skills.timers.cancel_all()
         for typed in question.get("setup", []):  # e.g. the timer a question asks about
             self.turn += 1
             await pipeline.respond(self.turn, typed, NullSink())
         # A user asks after hearing the last reply; by then the LLM has read the history (prefill,
         # ~0.7 s on two cores), which would otherwise run beside this question's ASR and TTS.
-        self.models.llm.idle()
+        models.llm.idle()
+        return pipeline
+
+    async def ask_typed(self, question: dict) -> dict:
+        """The question as typed text; the reply's text is what gets scored."""
+        from dataclasses import replace
+
+        from assistant.pipeline import NullSink
+        from assistant.profile import turn_metrics
+
+        pipeline = await self._conversation(question, replace(self.models, tts=None))  # words only, as `chat --mute`
+        self.turn += 1
+        reply = await pipeline.respond(self.turn, question["text"], NullSink())
+        return {"heard_question": question["text"], "reply": reply, "heard_reply": reply, "ttfa_ms": None,
+                "skill": turn_metrics(self.events, self.turn)["skill"], "utterances": 1}
+
+    async def ask(self, question: dict, wav: Path) -> dict:
+        from assistant.audio import ASR_RATE, read_wav, resample
+        from assistant.modes import answer_utterances
+        from assistant.pipeline import WavSink
+        from assistant.profile import turn_metrics
+        from assistant.vad import split_utterances
+
+        pipeline = await self._conversation(question, self.models)
         sink = WavSink(self.events, self.cfg.audio.reply_gap_ms)
         utterances = split_utterances(read_wav(wav, ASR_RATE), self.cfg.vad)
         turns = await answer_utterances(pipeline, sink, self.events, utterances, self.turn + 1, say=lambda m: None)
@@ -125,12 +129,6 @@ class Bench:
                 "heard_reply": heard_reply, "ttfa_ms": row.get("ttfa_ms"), "asr_ms": row.get("asr_ms"),
                 "tts_first_ms": row.get("tts_first_ms"), "first_chunk": row.get("first_chunk"), "skill": row.get("skill"),
                 "utterances": len(utterances)}
-
-
-def turn_metrics_skill(events, turn: int) -> str | None:
-    from assistant.profile import turn_metrics
-
-    return turn_metrics(events, turn)["skill"]
 
 
 def summarise(results: list[dict]) -> dict:

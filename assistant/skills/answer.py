@@ -18,7 +18,6 @@ class Answer:
     # the turn counts: a speculative reply dropped in the VAD hangover must leave no timer behind.
     commit: Callable[[], None] | None = None
 
-
     def __post_init__(self) -> None:
         if not self.text.startswith(self.first):
             raise ValueError(f"an answer's first chunk must open it: {self.first!r} / {self.text!r}")

@@ -46,7 +46,8 @@ class Arithmetic:
                 continue  # a slot that swallowed other words: try the next reading
             said = _solve(op, a, b)
             if said is not None:
-                return Answer(self.name, said[1], first=said[0])
+                first, text = said
+                return Answer(self.name, text, first=first)
         return None
 
 
