@@ -81,7 +81,7 @@ class AudioConfig:
     input_device: str = ""
     output_device: str = ""
     reply_gap_ms: int = 600
-    echo_cancel: str = "nlms"
+    echo_cancel: str = "auto"
     barge_in: bool = True
     barge_in_ms: int = 150
     gate_threshold_db: float = 10.0

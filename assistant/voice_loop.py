@@ -41,12 +41,52 @@ class MicFrame(NamedTuple):
     user: bool = True    # the gate's verdict: not (residual) echo of our own voice
 
 
+def is_user(gate, echo, raw: np.ndarray, clean: np.ndarray) -> bool:
+    """The gate's verdict on one captured frame (`raw` before, `clean` after echo cancelling).
+
+    The gate sees every frame (it tracks the noise floor and the echo loss) but only rules while we
+    play; otherwise webrtcvad alone decides what is speech. While the canceller is still converging
+    its output is not trusted: the gate stays shut."""
+    verdict = gate.is_user(raw, clean, echo.playing, trusted=echo.trusted)
+    return verdict if echo.playing else True
+
+
+class BargeInRule:
+    """While a reply is under way, user speech lasting `barge_in_ms` interrupts it: that many frames
+    in a row that the gate calls the user's and webrtcvad calls speech."""
+
+    def __init__(self, vad: VadConfig, audio: AudioConfig) -> None:
+        import webrtcvad
+
+        self.frames = -(-audio.barge_in_ms // vad.frame_ms) if audio.barge_in else 0
+        self._voiced = webrtcvad.Vad(vad.aggressiveness)
+        self._run = 0
+
+    def feed(self, frame: MicFrame) -> bool:
+        """One frame taken while we reply; True when it completes a barge-in."""
+        if not self.frames:
+            return False
+        pcm = (np.clip(frame.audio, -1, 1) * 32767).astype("<i2").tobytes()
+        self._run = self._run + 1 if frame.user and self._voiced.is_speech(pcm, ASR_RATE) else 0
+        if self._run < self.frames:
+            return False
+        self._run = 0
+        return True
+
+    def reset(self) -> None:
+        self._run = 0
+
+
+def lookback_frames(vad: VadConfig) -> int:
+    """Frames kept of what the mic heard lately: on a barge-in they start the next utterance, so they
+    reach back past the detection delay (the gate may take a while to trust the user) to the first word."""
+    return (vad.preroll_ms + BARGE_IN_LOOKBACK_MS) // vad.frame_ms
+
+
 class VoiceLoop:
     def __init__(self, pipeline: Pipeline, sink: Sink, events: EventLog, vad: VadConfig,
                  audio: AudioConfig | None = None, ptt=None, timers=None,
                  say: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True)) -> None:
-        import webrtcvad
-
         self.pipeline = pipeline
         self.sink = sink
         self.events = events
@@ -55,9 +95,7 @@ class VoiceLoop:
         self.say = say
         self.turns = 0
         self.speculate_ms = min(vad.speculate_ms, vad.hangover_ms)
-        audio = audio or AudioConfig()
-        self.barge_in_frames = -(-audio.barge_in_ms // vad.frame_ms) if audio.barge_in else 0
-        self._voiced = webrtcvad.Vad(vad.aggressiveness)
+        self.barge_in = BargeInRule(vad, audio or AudioConfig())
         self.ptt = ptt  # push-to-talk: an object whose `talking` says whether the key is down
         self._ptt_frames: list[MicFrame] = []
         self._active: asyncio.Task | None = None
@@ -77,10 +115,7 @@ class VoiceLoop:
         return self._active is not None and not self._active.done()
 
     async def run(self, frames: AsyncIterator[MicFrame], max_turns: int | None = None) -> None:
-        # What the mic heard lately: on a barge-in it starts the next utterance, so it must reach back
-        # past the detection delay (the gate may take a while to trust the user) to their first word.
-        recent: deque[MicFrame] = deque(maxlen=(self.vad_cfg.preroll_ms + BARGE_IN_LOOKBACK_MS) // self.vad_cfg.frame_ms)
-        barge = 0
+        recent: deque[MicFrame] = deque(maxlen=lookback_frames(self.vad_cfg))
         async for frame in frames:
             recent.append(frame)
             if self.ptt is not None:
@@ -89,19 +124,18 @@ class VoiceLoop:
                 self._check_timers(frame)
                 continue
             if self._replying:
-                barge = barge + 1 if self.barge_in_frames and frame.user and self._is_speech(frame) else 0
-                if barge < max(self.barge_in_frames, 1) or not self.barge_in_frames:
+                if not self.barge_in.feed(frame):
                     continue  # while we answer, only the user's own voice may interrupt
                 self._barge_in(frame)
                 self._finishing, self._active = self._active, None
                 for f in list(recent)[:-1]:
                     self.endpointer.feed(f.audio, f.t_ns)  # their first words start the next utterance
-                barge = 0
             elif self._active is not None:
                 self._active.result()  # a failed turn ends the loop with its error
                 self._active = None
                 if max_turns is not None and self.turns >= max_turns:
                     break
+            self.barge_in.reset()
             self._listen(frame)
             self._check_timers(frame)
         if self._active is not None:
@@ -192,14 +226,10 @@ class VoiceLoop:
             return True
         return False
 
-    def _is_speech(self, frame: MicFrame) -> bool:
-        pcm = (np.clip(frame.audio, -1, 1) * 32767).astype("<i2").tobytes()
-        return self._voiced.is_speech(pcm, ASR_RATE)
-
     def _barge_in(self, frame: MicFrame) -> None:
         self.sink.stop()
         self.pipeline.cancel()
-        detect_ms = self.barge_in_frames * self.vad_cfg.frame_ms
+        detect_ms = self.barge_in.frames * self.vad_cfg.frame_ms
         self.events.stamp(self.turns, "barge_in", frame.t_ns, detect_ms=detect_ms)
         self.say("(interrupted)")
 
@@ -238,13 +268,7 @@ async def mic_frames(vad: VadConfig, audio: AudioConfig, echo=None, gate=None) -
         q.put_nowait(item)
 
     def on_frame(raw: np.ndarray, clean: np.ndarray) -> None:  # the capture thread
-        user = True
-        if gate is not None and echo is not None:
-            # The gate sees every frame (it tracks the noise floor and the echo loss) but only
-            # rules while we play; otherwise webrtcvad alone decides what is speech. While the
-            # canceller is still converging its output is not trusted: the gate stays shut.
-            verdict = gate.is_user(raw, clean, echo.playing, trusted=not echo.settling)
-            user = verdict if echo.playing else True
+        user = is_user(gate, echo, raw, clean) if gate is not None and echo is not None else True
         loop.call_soon_threadsafe(offer, MicFrame(clean, time.perf_counter_ns(), user))
 
     frame_len = ASR_RATE * vad.frame_ms // 1000

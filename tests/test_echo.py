@@ -5,6 +5,9 @@ scaled, plus noise; the user is another voice that the reference does not contai
 """
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -62,7 +65,7 @@ def run(ec: EchoCanceller, mic: np.ndarray, far: np.ndarray, gate: SpeechGate | 
     for i in range(0, n, F):
         out[i:i + F] = ec.process_aligned(mic[i:i + F], far[i:i + F])
         if gate is not None:
-            user.append(gate.is_user(mic[i:i + F], out[i:i + F], ec.playing, not ec.settling))
+            user.append(gate.is_user(mic[i:i + F], out[i:i + F], ec.playing, ec.trusted))
     return out, np.array(user, bool)
 
 
@@ -141,18 +144,12 @@ def test_webrtc_double_talk_keeps_most_of_the_user(speech):
 
 
 # ---- gate --------------------------------------------------------------------------------------
-def barge_in_at(frames, is_user, need: int, aggressiveness: int) -> int | None:
-    """The live loop's rule (voice_loop.py): `need` frames in a row that the gate calls the user's
-    and webrtcvad calls speech. Returns the frame index where it fires."""
-    import webrtcvad
+def barge_in_at(frames, is_user, cfg) -> int | None:
+    """The live loop's rule (voice_loop.BargeInRule) over these frames: where it fires."""
+    from assistant.voice_loop import BargeInRule, MicFrame
 
-    vad, run_ = webrtcvad.Vad(aggressiveness), 0
-    for k, (f, u) in enumerate(zip(frames, is_user)):
-        voiced = vad.is_speech((np.clip(f, -1, 1) * 32767).astype("<i2").tobytes(), RATE)
-        run_ = run_ + 1 if (u and voiced) else 0
-        if run_ >= need:
-            return k
-    return None
+    rule = BargeInRule(cfg.vad, cfg.audio)
+    return next((k for k, (f, u) in enumerate(zip(frames, is_user)) if rule.feed(MicFrame(f, 0, bool(u)))), None)
 
 
 @pytest.mark.parametrize("backend", backends())
@@ -165,11 +162,10 @@ def test_gate_ignores_residual_echo_and_hears_the_user(speech, backend, cfg):
     out, is_user = run(ec, mic, far, gate)
     frames = out.reshape(-1, F)
     first_user = int(at * RATE) // F
-    need = -(-cfg.audio.barge_in_ms // cfg.vad.frame_ms)
     # our own echo, from the first frame on: (almost) nothing passes, and never a barge-in
     echo_only = slice(0, first_user)
     assert is_user[echo_only].mean() < 0.03, f"gate passed {is_user[echo_only].mean():.1%} of echo frames"
-    assert barge_in_at(frames[echo_only], is_user[echo_only], need, cfg.vad.aggressiveness) is None, \
+    assert barge_in_at(frames[echo_only], is_user[echo_only], cfg) is None, \
         "false barge-in on our own echo"
     # the user over the reply: most voiced frames pass, and the barge-in comes within 0.5 s
     voiced = np.array([db(near[i * F:(i + 1) * F]) > -45 for i in range(len(frames))])
@@ -177,11 +173,13 @@ def test_gate_ignores_residual_echo_and_hears_the_user(speech, backend, cfg):
     user_frames[first_user:first_user + len(user) // F] = True
     hit = is_user[user_frames & voiced].mean()
     assert hit > 0.25, f"gate passed only {hit:.0%} of the user's voiced frames"
-    k = barge_in_at(frames[first_user:], is_user[first_user:], need, cfg.vad.aggressiveness)
+    k = barge_in_at(frames[first_user:], is_user[first_user:], cfg)
     assert k is not None, "the user's barge-in was not heard"
     # AEC3's suppressor also takes out much of the user's voice while both talk (see
-    # docs/benchmarks.md), which breaks up the run of frames a barge-in needs; ours does not
-    limit = 2.0 if backend == "webrtc" else 0.5
+    # docs/benchmarks.md), which breaks up the run of frames a barge-in needs; ours does not. Ours
+    # has a 480 ms filter for reverberant rooms (scripts/bench_echo.py), which in this short room
+    # leaves a little more misadjustment than the 240 ms it had: 0.57 s here, under 0.5 s before.
+    limit = 2.0 if backend == "webrtc" else 0.6
     assert k * F / RATE < limit, f"barge-in heard {k * F / RATE:.2f} s after the user started"
 
 
@@ -241,6 +239,77 @@ def test_reference_stream_alignment_survives_jittery_callbacks():
     assert ec.shifts <= 2 and ec.realigned == 0
 
 
+# ---- a room's echo path: delay wobble, drift, a long reply ----------------------------------------
+def test_drift_tracker_finds_the_slope_through_wrong_peaks():
+    from assistant.echo import DriftTracker
+
+    rng = np.random.default_rng(8)
+    tr = DriftTracker()
+    for i in range(60):                              # 12 s of estimates, every 0.2 s
+        t = i * 0.2 * RATE
+        d = 800 + t * 100e-6 + rng.normal(0, 0.3)    # a clock 100 ppm fast, sub-sample noise
+        if i % 9 == 4:
+            d += 40                                  # now and then a reflection's peak
+        tr.add(t, d)
+    assert abs(tr.rate * 1e6 - 100) < 5, tr.rate * 1e6
+    tr.clear()
+    assert tr.rate == 0.0
+
+
+def _speechlike(n: int, seed: int) -> np.ndarray:
+    """Noise with a syllable-like envelope: the delay estimator and the filter need pauses and onsets."""
+    rng = np.random.default_rng(seed)
+    env = np.repeat(rng.uniform(0, 1, n // 1600 + 1) > 0.3, 1600)[:n] * 0.1
+    return (np.convolve(rng.standard_normal(n), [1, 0.7, 0.3], "same") * env).astype(np.float32)
+
+
+def _erle_last(ec: EchoCanceller, mic: np.ndarray, far: np.ndarray, seconds: float) -> float:
+    out, _ = run(ec, mic, far)
+    tail = slice(len(out) - int(seconds * RATE), len(out))
+    return db(mic[tail]) - db(out[tail])
+
+
+def test_nlms_is_not_moved_by_a_wobbling_delay_estimate():
+    """An echo half a sample between two integers: the correlation peak flips between them. Moving
+    the converged filter a sample each time cost it 15-25 dB in the simulated rooms."""
+    from scipy.signal import fftconvolve
+
+    far = _speechlike(RATE * 12, 9)
+    frac = np.sinc(np.arange(-32, 33) - 0.5) * np.hamming(65)          # a 0.5-sample delay
+    h = np.concatenate([np.zeros(640), frac]) * 0.5
+    mic = fftconvolve(far, h)[: len(far)].astype(np.float32)
+    mic += np.random.default_rng(10).standard_normal(len(mic)).astype(np.float32) * 1e-4
+    assert _erle_last(EchoCanceller(backend="nlms"), mic, far, 4.0) > 30.0
+
+
+def test_nlms_follows_two_clocks_100_ppm_apart():
+    import soxr
+
+    far = _speechlike(RATE * 20, 11)
+    echo = np.concatenate([np.zeros(800, np.float32), far])[: len(far)] * 0.5
+    mic = soxr.resample(echo, RATE, RATE * (1 + 100e-6), quality="VHQ").astype(np.float32)[: len(far)]
+    mic += np.random.default_rng(12).standard_normal(len(mic)).astype(np.float32) * 1e-4
+    ec = EchoCanceller(backend="nlms")
+    assert _erle_last(ec, mic, far, 5.0) > 20.0     # 6-10 dB when the filter does not follow
+    assert abs(ec.stats().get("drift_ppm", 0) - 100) < 10
+
+
+def test_gate_takes_the_noise_floor_while_we_are_quiet():
+    """During a long reply in a reverberant room the output never falls to the room's noise: taking
+    its quietest frames for the noise made the echo look like "no echo here" and opened the gate."""
+    rng = np.random.default_rng(13)
+    gate = SpeechGate(10.0)
+    for _ in range(40):                              # the room before we speak: -70 dBFS
+        f = rng.standard_normal(F).astype(np.float32) * 10 ** (-70 / 20)
+        gate.is_user(f, f, speaking=False)
+    for _ in range(300):                             # 9 s of reply: echo -25, residual -40 dBFS
+        mic = rng.standard_normal(F).astype(np.float32) * 10 ** (-25 / 20)
+        out = rng.standard_normal(F).astype(np.float32) * 10 ** (-40 / 20)
+        gate.is_user(mic, out, speaking=True)
+    assert gate.noise_db < -65
+    assert gate.erle_db < gate.max_erle_db          # it learnt the echo, not "no echo path"
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError):
         EchoCanceller(rate=48000)
@@ -296,7 +365,7 @@ rows = []
 def on_frame(frame, _clean=None):
     out = ec.process(frame)
     rows.append((float(np.mean(frame.astype(np.float64) ** 2)), float(np.mean(out.astype(np.float64) ** 2)),
-                 ec.playing, gate.is_user(frame, out, ec.playing, not ec.settling)))
+                 ec.playing, gate.is_user(frame, out, ec.playing, ec.trusted)))
 loop = subprocess.run(["pactl", "load-module", "module-loopback", "source=speaker.monitor", "sink=micfeed",
                        "latency_msec=30"], capture_output=True, text=True, check=True).stdout.strip()
 try:
@@ -337,3 +406,74 @@ def test_echo_through_real_devices(pulse, speech, backend, tmp_path):
     floor = 15.0 if backend == "webrtc" else 5.0
     assert float(erle) >= floor, f"{backend}: only {float(erle):.1f} dB of echo removed through the devices"
     assert int(passed) <= max(2, int(frames) // 50), f"gate passed {passed}/{frames} echo frames"
+
+
+ROOM_RUN = r"""
+import subprocess, sys, time
+import numpy as np
+import soundfile as sf
+from assistant.audio import Microphone, Player
+from assistant.config import load
+from assistant.echo import EchoCanceller, SpeechGate
+from assistant.voice_loop import BargeInRule, MicFrame, is_user
+
+reply, sr = sf.read(sys.argv[1], dtype="float32")
+cfg = load()
+ec, gate = EchoCanceller(backend=sys.argv[3]), SpeechGate(cfg.audio.gate_threshold_db)
+rows = []
+def on_frame(frame, _clean=None):
+    out = ec.process(frame)
+    rows.append((float(np.mean(frame.astype(np.float64) ** 2)), float(np.mean(out.astype(np.float64) ** 2)),
+                 ec.playing, is_user(gate, ec, frame, out), out))
+player = Player(sr, on_block=ec.reference)
+mic = Microphone(480, on_frame)
+time.sleep(0.5)
+for _ in range(2):                                # the reply to the speaker, its room echo into the mic
+    feed = subprocess.Popen(["paplay", "-d", "micfeed", sys.argv[2]])
+    player.play(reply)
+    player.drain()
+    feed.wait()
+time.sleep(0.6)
+mic.close(); player.close()
+rule = BargeInRule(cfg.vad, cfg.audio)             # the live loop's rule, over both passes
+barge_ins = sum(rule.feed(MicFrame(r[4], 0, r[3])) for r in rows if r[2])
+rows = rows[len(rows) // 2:]                      # the second pass: converged
+mic_e = sum(r[0] for r in rows if r[2]); out_e = sum(r[1] for r in rows if r[2])
+n_on = max(1, sum(1 for r in rows if r[2]))
+print("RESULT", 10 * np.log10(mic_e / n_on + 1e-20), 10 * np.log10(mic_e / max(out_e, 1e-20)),
+      sum(r[3] for r in rows if r[2]), sum(1 for r in rows if r[2]), barge_ins)
+"""
+
+
+def test_room_echo_through_real_devices(pulse, speech, tmp_path):
+    """The device path with a room in it, for the default canceller: the reply plays through the
+    virtual speaker (the Player hands the canceller its reference) while the test plays the same
+    reply through a simulated room (scripts/rooms.py: the kitchen, RT60 0.5 s, a small loudspeaker)
+    into the virtual mic. The two streams start together; the room's copy carries 150 ms of device
+    latency in front. (AEC3 behind the same gate barged in on itself here, as in the echo bench.)"""
+    pytest.importorskip("pyroomacoustics", reason="the test extra installs it (no wheel for Linux on ARM)")
+    import soundfile as sf
+
+    from assistant.echo import auto_backend
+
+    backend = auto_backend()
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import rooms
+
+    reply, _ = speech
+    room = rooms.room_named("kitchen")
+    h = rooms.impulse_response(room, room.speaker_mic_m, seed=2)
+    echo = rooms.through_room(rooms.delayed(rooms.loudspeaker(reply, room.drive, room.band_hz), 150), h)
+    echo = rooms.scaled_to(echo, -24.0)
+    sf.write(str(tmp_path / "reply.wav"), reply, RATE, subtype="FLOAT")
+    sf.write(str(tmp_path / "echo.wav"), echo, RATE, subtype="FLOAT")
+    p = pulse.run_python(ROOM_RUN, str(tmp_path / "reply.wav"), str(tmp_path / "echo.wav"), backend, timeout=120)
+    line = next((x for x in p.stdout.splitlines() if x.startswith("RESULT")), None)
+    assert line, p.stdout + p.stderr[-2000:]
+    _, level_db, erle, passed, frames, barge_ins = line.split()
+    assert float(level_db) > -45, f"the room's echo did not reach the virtual mic ({level_db} dBFS)"
+    # two streams started by two programs: their offset moves a little from pass to pass, and the
+    # room's tail is long (the gate passed 2-5 % of the echo frames, never five in a row); what
+    # must hold is that our own echo never interrupts us
+    assert int(barge_ins) == 0, f"{backend}: the room's echo barged in ({passed}/{frames} frames passed)"
+    assert float(erle) >= 6.0, f"{backend}: only {float(erle):.1f} dB of the room's echo removed"
