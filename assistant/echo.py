@@ -324,7 +324,6 @@ class EchoCanceller:
         self._hist = np.zeros(self._delay.max_lag + frame_len + self._corr_lag + BLOCK, np.float32)
         self._prev_out = np.zeros(frame_len, np.float32)
         self.echo_corr = 0.0             # residual's correlation with the reference (last frame)
-        self.echo_estimate_power = 0.0   # nlms: mean power of its echo estimate in the last frame
         self.passed_through = False      # nlms: part of the last frame is the mic unchanged (misadjusted)
         self._echo_like = -(1 << 30)     # frame count when the residual last looked like our echo
         if self.backend == "webrtc":
@@ -337,7 +336,6 @@ class EchoCanceller:
             self._last_est: float | None = None   # the echo delay the filters are aligned to
             self._good: tuple[np.ndarray, float, float] | None = None   # (filter, its delay, its erle)
             self._off = 0                # estimates in a row a sample or more to one side of the filters' delay
-            self._off_side = 0.0
             self._off_by = 0.0
             self._drift = DriftTracker()
             self._seen = 0               # delay estimates taken into the drift tracker
@@ -511,9 +509,9 @@ class EchoCanceller:
             # (the integer peak of a reverberant echo flips between neighbours; the parabola's
             # vertex does not), and for how many estimates in a row on the same side
             off = self._delay.fine - self._last_est if self._last_est is not None else 0.0
-            same_side = abs(off) >= _DRIFT_SAMPLES and np.sign(off) == self._off_side
+            same_side = abs(off) >= _DRIFT_SAMPLES and np.sign(off) == np.sign(self._off_by)
             self._off = self._off + 1 if same_side else int(abs(off) >= _DRIFT_SAMPLES)
-            self._off_side, self._off_by = np.sign(off), off
+            self._off_by = off
         if fresh and est is not None:
             lo, hi = self.bulk_delay, self.bulk_delay + nl.P * BLOCK - 80 * RATE // 1000
             if not lo <= est <= hi:                     # echo outside the filter's window: move it
@@ -556,15 +554,13 @@ class EchoCanceller:
         xd = self._hist[L - n - self.bulk_delay: L - self.bulk_delay]
         assert len(xd) == n
         out = np.empty(n, np.float32)
-        echo = passed = 0.0
+        passed = 0.0
         for i in range(0, n, BLOCK):
-            out[i:i + BLOCK] = self._nlms.process_block(xd[i:i + BLOCK], d[i:i + BLOCK])
-            echo += nl.echo_power
+            out[i:i + BLOCK] = nl.process_block(xd[i:i + BLOCK], d[i:i + BLOCK])
             if nl.passed:
                 passed += float(np.sum(np.square(out[i:i + BLOCK], dtype=np.float64)))
         total = float(np.sum(np.square(out, dtype=np.float64)))
         self.passed_through = self.far_active and passed > _PASSED * total
-        self.echo_estimate_power = echo * BLOCK / n
         if (nl.erle_lin > 30.0 and not nl.frozen and self._last_est is not None and not self.settling
                 and self.frames % 16 == 0):           # remember a well-converged filter (> 15 dB)
             self._good = (nl.Wf.copy(), self._last_est, nl.erle_lin)
@@ -683,7 +679,7 @@ class SpeechGate:
 
     def is_user(self, mic: np.ndarray, clean: np.ndarray, speaking: bool, trusted: bool = True) -> bool:
         """`speaking`: our reply may be in the mic (EchoCanceller.playing); `trusted`: the canceller
-        is converged and aligned (not EchoCanceller.settling). While speaking and not trusted,
+        is converged and aligned and its output can be judged (EchoCanceller.trusted). While speaking and not trusted,
         nothing passes."""
         mic_db, out_db = _db(_power(mic)), _db(_power(clean))
         if not speaking:

@@ -314,14 +314,10 @@ class Pipeline:
         while isinstance(piece := await tokens.get(), (str, Phrase)):
             if gen != self.generation:
                 continue  # drain the LLM quietly; it stops at its next token
-            if isinstance(piece, Phrase):
-                if echo:
-                    echo(piece.text + " ")
-                chunks = cutter.phrase(piece.text)
-            else:
-                if echo:
-                    echo(piece)
-                chunks = cutter.push(piece)
+            phrase = isinstance(piece, Phrase)
+            if echo:
+                echo(piece.text + " " if phrase else piece)
+            chunks = cutter.phrase(piece.text) if phrase else cutter.push(piece)
             for text in chunks:
                 await out.put(Sentence(turn, index, text))
                 index += 1

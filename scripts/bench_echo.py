@@ -98,7 +98,6 @@ class Session:
 @dataclass
 class TrialResult:
     talked_over: bool
-    false_barge_in: bool
     false_kind: str = ""               # "barge-in": the rule fired on echo; "utterance": echo became one
     detect_ms: float | None = None     # barge-in after the user's onset
     heard: str = ""                    # what the live path transcribed of the user
@@ -149,15 +148,10 @@ def plan(room_list: list[rooms.Room], ratios: list[float], per_session: int, spo
                         user, start = user[-start:], 0
                     trial.near = np.concatenate([np.zeros(start, np.float32), user])
                     trial.question, trial.onset = q, at
-                    trial.user_end = start + _end_of_words(user)
+                    trial.user_end = start + rooms.end_of_words(user)
                 trials.append(trial)
             sessions.append(Session(room, ratio, trials, h_echo))
     return sessions
-
-
-def _end_of_words(x: np.ndarray) -> int:
-    """Last sample of the last 10 ms block within 30 dB of the loudest."""
-    return len(x) - rooms.onset(x[::-1].copy())
 
 
 # ---- the live path, frame by frame -------------------------------------------------------------
@@ -222,7 +216,7 @@ def run_trial(front: Front, session: Session, trial: Trial) -> tuple[TrialResult
     step = F * TTS_RATE / RATE / (1 + room.drift_ppm * 1e-6)   # speaker samples per mic frame
     far24 = trial.far24
     pos = 0.0
-    res = TrialResult(talked_over=trial.near is not None, false_barge_in=False)
+    res = TrialResult(talked_over=trial.near is not None)
     replying = True
     utterances = []
     for k in range(most):
@@ -248,7 +242,7 @@ def run_trial(front: Front, session: Session, trial: Trial) -> tuple[TrialResult
                 continue
             replying = False
             if echo_only:
-                res.false_barge_in, res.false_kind = True, "barge-in"
+                res.false_kind = "barge-in"
             else:
                 res.detect_ms = (t_end - trial.onset) * 1000 / RATE
             # the Player stops: what it already handed over plays out, nothing more
@@ -263,8 +257,7 @@ def run_trial(front: Front, session: Session, trial: Trial) -> tuple[TrialResult
         if utt is not None:
             utterances.append((k, utt))
             if trial.near is None or t_end - len(utt.audio) < trial.onset - len(utt.audio) // 2:
-                res.false_barge_in = True                    # mostly our echo: we would answer ourselves
-                res.false_kind = res.false_kind or "utterance"
+                res.false_kind = res.false_kind or "utterance"   # mostly our echo: we would answer ourselves
     return res, utterances
 
 
@@ -306,7 +299,7 @@ def summarise(results: list[TrialResult], ratio_of: list[float]) -> dict:
     at0 = [r for r, ratio in zip(results, ratio_of) if r.talked_over and ratio == 0]
     return {
         "replies": replies,
-        "false_barge_ins": sum(r.false_barge_in for r in results),
+        "false_barge_ins": sum(bool(r.false_kind) for r in results),
         "barge_ins": len(over),
         "barge_ins_detected": len(detected),
         "detected_within_500ms": len(timely),

@@ -98,7 +98,7 @@ def loudspeaker(x: np.ndarray, drive: float, band_hz: tuple[float, float]) -> np
 def through_room(x: np.ndarray, h: np.ndarray) -> np.ndarray:
     from scipy.signal import fftconvolve
 
-    return fftconvolve(x, h)[: len(x) + len(h) - 1].astype(np.float32)
+    return fftconvolve(x, h).astype(np.float32)
 
 
 def drifted(x: np.ndarray, ppm: float) -> np.ndarray:
@@ -114,26 +114,34 @@ def delayed(x: np.ndarray, ms: float) -> np.ndarray:
     return np.concatenate([np.zeros(int(round(ms * RATE / 1000)), np.float32), x])
 
 
-def active_db(x: np.ndarray, block: int = 160) -> float:
+def _block_powers(x: np.ndarray, block: int = 160) -> np.ndarray:
+    """Mean power of each whole 10 ms block."""
+    n = len(x) // block * block
+    return np.mean(np.square(x[:n].astype(np.float64)).reshape(-1, block), axis=1)
+
+
+def active_db(x: np.ndarray) -> float:
     """Level of the speech in `x` (dBFS): the mean power of its 10 ms blocks within 30 dB of the
     loudest, so pauses and silence around the words do not count."""
-    n = len(x) // block * block
-    if n == 0:
+    p = _block_powers(x)
+    if len(p) == 0:
         return -120.0
-    p = np.mean(np.square(x[:n].astype(np.float64)).reshape(-1, block), axis=1)
-    loud = p[p > p.max() * 1e-3]
-    return float(10 * np.log10(np.mean(loud) + 1e-20))
+    return float(10 * np.log10(np.mean(p[p > p.max() * 1e-3]) + 1e-20))
 
 
 def scaled_to(x: np.ndarray, db: float) -> np.ndarray:
     return (x * 10 ** ((db - active_db(x)) / 20)).astype(np.float32)
 
 
-def onset(x: np.ndarray, block: int = 160) -> int:
+def onset(x: np.ndarray) -> int:
     """First sample of the first 10 ms block within 30 dB of the loudest: where the words start."""
-    n = len(x) // block * block
-    p = np.mean(np.square(x[:n].astype(np.float64)).reshape(-1, block), axis=1)
-    return int(np.argmax(p > p.max() * 1e-3)) * block
+    p = _block_powers(x)
+    return int(np.argmax(p > p.max() * 1e-3)) * 160
+
+
+def end_of_words(x: np.ndarray) -> int:
+    """Just past the last 10 ms block within 30 dB of the loudest: where the words end."""
+    return len(x) - onset(x[::-1].copy())
 
 
 def white_noise(n: int, db: float, seed: int) -> np.ndarray:

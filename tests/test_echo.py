@@ -357,33 +357,46 @@ import subprocess, sys, time
 import numpy as np
 import soundfile as sf
 from assistant.audio import Microphone, Player
+from assistant.config import load
 from assistant.echo import EchoCanceller, SpeechGate
+from assistant.voice_loop import BargeInRule, MicFrame, is_user
 
+# argv: reply WAV, backend, and the echo WAV to play into the mic (else a loopback carries the speaker)
 reply, sr = sf.read(sys.argv[1], dtype="float32")
-ec, gate = EchoCanceller(backend=sys.argv[2]), SpeechGate(10.0)
+echo_wav = sys.argv[3] if len(sys.argv) > 3 else None
+cfg = load()
+ec, gate = EchoCanceller(backend=sys.argv[2]), SpeechGate(cfg.audio.gate_threshold_db)
 rows = []
 def on_frame(frame, _clean=None):
     out = ec.process(frame)
     rows.append((float(np.mean(frame.astype(np.float64) ** 2)), float(np.mean(out.astype(np.float64) ** 2)),
-                 ec.playing, gate.is_user(frame, out, ec.playing, ec.trusted)))
-loop = subprocess.run(["pactl", "load-module", "module-loopback", "source=speaker.monitor", "sink=micfeed",
-                       "latency_msec=30"], capture_output=True, text=True, check=True).stdout.strip()
+                 ec.playing, is_user(gate, ec, frame, out), out))
+loop = None
+if echo_wav is None:
+    loop = subprocess.run(["pactl", "load-module", "module-loopback", "source=speaker.monitor", "sink=micfeed",
+                           "latency_msec=30"], capture_output=True, text=True, check=True).stdout.strip()
 try:
     player = Player(sr, on_block=ec.reference)
     mic = Microphone(480, on_frame)
     time.sleep(0.5)
     for _ in range(2):
+        feed = subprocess.Popen(["paplay", "-d", "micfeed", echo_wav]) if echo_wav else None
         player.play(reply)
         player.drain()
+        if feed:
+            feed.wait()
     time.sleep(0.6)
     mic.close(); player.close()
 finally:
-    subprocess.run(["pactl", "unload-module", loop], capture_output=True)
+    if loop:
+        subprocess.run(["pactl", "unload-module", loop], capture_output=True)
+rule = BargeInRule(cfg.vad, cfg.audio)             # the live loop's rule, over both passes
+barge_ins = sum(rule.feed(MicFrame(r[4], 0, r[3])) for r in rows if r[2])
 rows = rows[len(rows) // 2:]                      # the second pass: converged
 mic_e = sum(r[0] for r in rows if r[2]); out_e = sum(r[1] for r in rows if r[2])
 n_on = max(1, sum(1 for r in rows if r[2]))
 print("RESULT", 10 * np.log10(mic_e / n_on + 1e-20), 10 * np.log10(mic_e / max(out_e, 1e-20)),
-      sum(r[3] for r in rows if r[2]), sum(1 for r in rows if r[2]))
+      sum(r[3] for r in rows if r[2]), sum(1 for r in rows if r[2]), barge_ins)
 """
 
 
@@ -399,50 +412,13 @@ def test_echo_through_real_devices(pulse, speech, backend, tmp_path):
     p = pulse.run_python(DEVICE_RUN, str(wav), backend, timeout=120)
     line = next((x for x in p.stdout.splitlines() if x.startswith("RESULT")), None)
     assert line, p.stdout + p.stderr[-2000:]
-    _, level_db, erle, passed, frames = line.split()
+    _, level_db, erle, passed, frames, _barge_ins = line.split()
     assert float(level_db) > -50, f"no echo reached the virtual mic ({level_db} dBFS): loopback not working"
     # the PulseAudio loopback often drifts (~1 sample/s): AEC3 copes, our linear filter keeps
     # 13-15 dB over a long run and less in these 10 s (docs/benchmarks.md); the gate must hold anyway
     floor = 15.0 if backend == "webrtc" else 5.0
     assert float(erle) >= floor, f"{backend}: only {float(erle):.1f} dB of echo removed through the devices"
     assert int(passed) <= max(2, int(frames) // 50), f"gate passed {passed}/{frames} echo frames"
-
-
-ROOM_RUN = r"""
-import subprocess, sys, time
-import numpy as np
-import soundfile as sf
-from assistant.audio import Microphone, Player
-from assistant.config import load
-from assistant.echo import EchoCanceller, SpeechGate
-from assistant.voice_loop import BargeInRule, MicFrame, is_user
-
-reply, sr = sf.read(sys.argv[1], dtype="float32")
-cfg = load()
-ec, gate = EchoCanceller(backend=sys.argv[3]), SpeechGate(cfg.audio.gate_threshold_db)
-rows = []
-def on_frame(frame, _clean=None):
-    out = ec.process(frame)
-    rows.append((float(np.mean(frame.astype(np.float64) ** 2)), float(np.mean(out.astype(np.float64) ** 2)),
-                 ec.playing, is_user(gate, ec, frame, out), out))
-player = Player(sr, on_block=ec.reference)
-mic = Microphone(480, on_frame)
-time.sleep(0.5)
-for _ in range(2):                                # the reply to the speaker, its room echo into the mic
-    feed = subprocess.Popen(["paplay", "-d", "micfeed", sys.argv[2]])
-    player.play(reply)
-    player.drain()
-    feed.wait()
-time.sleep(0.6)
-mic.close(); player.close()
-rule = BargeInRule(cfg.vad, cfg.audio)             # the live loop's rule, over both passes
-barge_ins = sum(rule.feed(MicFrame(r[4], 0, r[3])) for r in rows if r[2])
-rows = rows[len(rows) // 2:]                      # the second pass: converged
-mic_e = sum(r[0] for r in rows if r[2]); out_e = sum(r[1] for r in rows if r[2])
-n_on = max(1, sum(1 for r in rows if r[2]))
-print("RESULT", 10 * np.log10(mic_e / n_on + 1e-20), 10 * np.log10(mic_e / max(out_e, 1e-20)),
-      sum(r[3] for r in rows if r[2]), sum(1 for r in rows if r[2]), barge_ins)
-"""
 
 
 def test_room_echo_through_real_devices(pulse, speech, tmp_path):
@@ -467,7 +443,7 @@ def test_room_echo_through_real_devices(pulse, speech, tmp_path):
     echo = rooms.scaled_to(echo, -24.0)
     sf.write(str(tmp_path / "reply.wav"), reply, RATE, subtype="FLOAT")
     sf.write(str(tmp_path / "echo.wav"), echo, RATE, subtype="FLOAT")
-    p = pulse.run_python(ROOM_RUN, str(tmp_path / "reply.wav"), str(tmp_path / "echo.wav"), backend, timeout=120)
+    p = pulse.run_python(DEVICE_RUN, str(tmp_path / "reply.wav"), backend, str(tmp_path / "echo.wav"), timeout=120)
     line = next((x for x in p.stdout.splitlines() if x.startswith("RESULT")), None)
     assert line, p.stdout + p.stderr[-2000:]
     _, level_db, erle, passed, frames, barge_ins = line.split()
