@@ -29,7 +29,9 @@ class Transcriber:
         from faster_whisper import WhisperModel
 
         self.cfg = cfg
+        self.model_dir = Path(model_dir)
         self._tok = None
+        self._denoise = None
         self.model = WhisperModel(str(model_dir), device="cpu", compute_type=cfg.compute_type,
                                   cpu_threads=cfg.threads)
 
@@ -40,14 +42,27 @@ class Transcriber:
         return [Segment(s.start, s.end, s.text.strip()) for s in segs]
 
     def transcribe(self, audio16k: np.ndarray) -> str:
-        audio16k = np.asarray(audio16k, dtype=np.float32)
+        audio16k = self._cleaned(np.asarray(audio16k, dtype=np.float32))
         if self.cfg.fit_window and len(audio16k) <= FIT_MAX_S * SR:
             text = self._transcribe_fitted(audio16k)
             if text is None:  # Whisper says there is no speech: its own path would only hallucinate ("You")
                 return ""
             if text:  # nothing decoded: let Whisper's own path have its say
                 return text
-        return " ".join(s.text for s in self.segments(audio16k) if s.text).strip()
+        return joined(self.segments(audio16k))
+
+    def file_text(self, audio16k: np.ndarray) -> str:
+        """Whisper's own path over a whole recording (30 s windows): what `assistant transcribe` prints."""
+        return joined(self.segments(self._cleaned(audio16k)))
+
+    def _cleaned(self, audio16k: np.ndarray) -> np.ndarray:
+        if not self.cfg.denoise:
+            return audio16k
+        if self._denoise is None:
+            from assistant.denoise import Denoiser
+
+            self._denoise = Denoiser()
+        return self._denoise(audio16k)
 
     def _transcribe_fitted(self, audio: np.ndarray) -> str | None:
         """Whisper in a window fitted to the utterance instead of its fixed 30 s.
@@ -105,6 +120,10 @@ class Transcriber:
         self.transcribe(np.zeros(16000, dtype=np.float32))
 
 
+def joined(segments: list[Segment]) -> str:
+    return " ".join(s.text for s in segments if s.text).strip()
+
+
 def _words(s: str) -> list[str]:
     return re.sub(r"[^a-z0-9' ]", "", s.lower()).split()
 
@@ -119,14 +138,22 @@ def _begins(words: list[str], start: list[str]) -> bool:
     return n <= len(words) and words[: n - 1] == start[:-1] and words[n - 1].startswith(start[-1])
 
 
+STUTTER = re.compile(r"(.{2,12}?)\1{3,}")  # a short run of characters four times or more in a row
+
+
 def _without_loop(text: str) -> str:
     """Cut Whisper's loop inside one segment: "Honey never spoils. Honey never spoils. Honey ne"
-    (in a 5-6 s window it sometimes never emits the segment's end and starts the sentence over).
-    The text ends before the first sentence that repeats an earlier one, or begins to."""
+    (in a 5-6 s window it sometimes never emits the segment's end and starts the sentence over),
+    a clause again ("who painted it, who painted it, who"), or a stutter ("1,000,000,000,000,000",
+    "do-do-do-do", seen over background speech). The text ends before the first sentence or clause
+    that repeats an earlier one, or begins to, and a stutter is kept once."""
+    stutter = STUTTER.search(text)
+    if stutter:
+        text = text[: stutter.start() + len(stutter.group(1))]
     kept: list[str] = []
-    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
-        w = _words(sentence)
+    for clause in re.split(r"(?<=[.!?,])\s+", text.strip()):
+        w = _words(clause)
         if w and any(_begins(k, w) for k in map(_words, kept)):
             break
-        kept.append(sentence)
-    return " ".join(kept)
+        kept.append(clause)
+    return " ".join(kept).rstrip(",;:- ")

@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     sp.add_argument("--profile", action="store_true", help="print where each turn's time went at the end")
     sp.add_argument("--ptt", nargs="?", const="toggle", choices=["toggle", "hold"],
                     help="push-to-talk with Space or Enter (toggle: press to start and to stop; hold)")
+    sp.add_argument("--wake", metavar="NAME", choices=config_mod.WAKE_WORDS,
+                    help="answer only what follows this wake word: " + ", ".join(config_mod.WAKE_WORDS))
     voice_flags(sp)
 
     sp = sub.add_parser("profile", help="measure each turn's latency (spoken WAVs or live turns)")
@@ -80,7 +82,8 @@ def _config(args: argparse.Namespace) -> config_mod.Config:
     # a stand-in runs under its model's profile (context, reply cap, budget) unless told otherwise
     cfg = config_mod.load(args.config or getattr(args, "llm_standin", None))
     flags = {"voice": "tts.voice", "speed": "tts.speed", "input_device": "audio.input_device",
-             "output_device": "audio.output_device", "memory_budget": "runtime.memory_budget_mb"}
+             "output_device": "audio.output_device", "memory_budget": "runtime.memory_budget_mb",
+             "wake": "audio.wake_word"}
     for flag, key in flags.items():
         value = getattr(args, flag, None)
         if value is not None:
@@ -174,6 +177,8 @@ def dispatch(args: argparse.Namespace) -> int:
             raise InputError("--input needs --output OUT.wav for the replies")
         if args.input and args.ptt:
             raise InputError("--ptt is for the microphone; it cannot be used with --input")
+        if args.ptt and cfg.audio.wake_word:
+            raise InputError("--ptt and a wake word both say when you talk to it: choose one")
         if args.output and not args.input:
             raise InputError("--output needs --input IN.wav (live replies go to the speaker)")
         from assistant.budget import MemoryBudget, PeakSampler

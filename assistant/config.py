@@ -39,6 +39,7 @@ class AsrConfig:
     language: str = "en"
     threads: int = 1
     fit_window: bool = True
+    denoise: bool = False       # DeepFilterNet 3 before Whisper (assistant.denoise)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,11 @@ class VadConfig:
     speculate_ms: int = 60
     min_utterance_ms: int = 300
     max_utterance_s: float = 20.0
+    noise_margin_db: float = 0.0   # a voiced frame must beat the noise floor by this (0: webrtcvad alone)
+
+
+# openWakeWord's models that pyopen-wakeword ships (assistant.wake)
+WAKE_WORDS = ("okay_nabu", "hey_jarvis", "alexa", "hey_mycroft", "hey_rhasspy")
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,9 @@ class AudioConfig:
     barge_in: bool = True
     barge_in_ms: int = 150
     gate_threshold_db: float = 10.0
+    wake_word: str = ""            # "" answers everything heard; else one of WAKE_WORDS
+    wake_threshold: float = 0.5
+    wake_window_s: float = 8.0
 
 
 @dataclass(frozen=True)
@@ -154,10 +163,14 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "vad.speculate_ms": _range(30, 5000),
     "vad.min_utterance_ms": _range(0, 5000),
     "vad.max_utterance_s": _range(1.0, 120.0),
+    "vad.noise_margin_db": _range(0.0, 40.0),
     "audio.reply_gap_ms": _range(0, 10000),
     "audio.echo_cancel": _one_of("auto", "webrtc", "nlms", "off"),
     "audio.barge_in_ms": _range(30, 2000),
     "audio.gate_threshold_db": _range(0.0, 40.0),
+    "audio.wake_word": _one_of("", *WAKE_WORDS),
+    "audio.wake_threshold": _range(0.05, 0.99),
+    "audio.wake_window_s": _range(1.0, 60.0),
     "runtime.memory_budget_mb": _range(64, 1 << 20),
     "runtime.first_chunk_min_words": _range(0, 50),
     "runtime.first_chunk_max_words": _range(0, 50),

@@ -40,9 +40,18 @@ def run_file(cfg: Config, store: ModelStore, events: EventLog, in_path: Path, ou
     in which an alert could be spoken (only the voice loop of `run_live` speaks them).
     """
     audio = read_wav(in_path, ASR_RATE)
-    utterances = split_utterances(audio, cfg.vad)
+    wake = _wake_word(cfg)
+    if wake is None:
+        utterances = split_utterances(audio, cfg.vad)
+    else:
+        from assistant.wake import addressed_utterances
+
+        utterances = addressed_utterances(audio, cfg.vad, wake, cfg.audio.wake_window_s)
+        _say(f"{len(utterances)} question(s) after the wake word {cfg.audio.wake_word}")
     if not utterances:
-        raise InputError(f"no speech found in {in_path}", "check that the file holds spoken words")
+        raise InputError(f"no speech found in {in_path}" if wake is None else
+                         f"no wake word ({cfg.audio.wake_word}) followed by a question in {in_path}",
+                         "check that the file holds spoken words")
     models = load_models(cfg, store, events, budget or _budget(cfg))
     pipeline = Pipeline(models, events)
     sink = WavSink(events, cfg.audio.reply_gap_ms)
@@ -71,6 +80,15 @@ async def answer_utterances(pipeline: Pipeline, sink, events: EventLog, utteranc
     return turns
 
 
+def _wake_word(cfg: Config):
+    """The wake-word detector the config asks for (None: every utterance is a question)."""
+    if not cfg.audio.wake_word:
+        return None
+    from assistant.wake import WakeWord
+
+    return WakeWord(cfg.audio.wake_word, cfg.audio.wake_threshold)
+
+
 def _echo_and_gate(cfg: Config):
     """The echo canceller and gate that keep the assistant from answering its own voice."""
     if cfg.audio.echo_cancel == "off":
@@ -87,14 +105,17 @@ def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | N
     """Hands-free (or push-to-talk): listen, answer out loud, listen again; speak over it to interrupt.
     Timers that end while it is idle are announced after a chime (VoiceLoop)."""
     input_rate(cfg.audio.input_device)  # no devices: say so before seconds of model loading
+    wake = _wake_word(cfg)  # a missing package: say so before the models load too
     echo, gate = _echo_and_gate(cfg)
     sink = SpeakerSink(events, cfg.audio.output_device, echo)
     models = load_models(cfg, store, events, budget or _budget(cfg))
 
     async def main(ptt=None) -> None:
         pipeline = Pipeline(models, events)
-        loop = VoiceLoop(pipeline, sink, events, cfg.vad, cfg.audio, ptt=ptt, timers=pipeline.skills)
-        if ptt is None:
+        loop = VoiceLoop(pipeline, sink, events, cfg.vad, cfg.audio, ptt=ptt, timers=pipeline.skills, wake=wake)
+        if wake is not None:
+            _say(f"listening for the wake word {wake.name.replace('_', ' ')}… (Ctrl+C to quit)")
+        elif ptt is None:
             _say("listening… speak any time (Ctrl+C to quit)")
         else:
             _say(f"push-to-talk ({ptt.mode}): {'press Space or Enter, press again to stop' if ptt.mode == 'toggle' else 'hold Space or Enter while you speak'} (Ctrl+C to quit)")
@@ -242,8 +263,10 @@ def say(cfg: Config, store: ModelStore, text: str, out: Path | None) -> float:
 def transcribe(cfg: Config, store: ModelStore, path: Path, as_json: bool) -> str:
     audio = read_wav(path, ASR_RATE)
     models = load_models(cfg, store, EventLog(), _budget(cfg), llm=False, tts=False)
+    from assistant.asr import joined
+
     segments = models.asr.segments(audio)
-    text = " ".join(s.text for s in segments if s.text).strip()
+    text = joined(segments)
     if as_json:
         return json.dumps({"text": text, "duration_s": round(len(audio) / ASR_RATE, 3),
                            "segments": [{"start": round(s.start, 2), "end": round(s.end, 2), "text": s.text}

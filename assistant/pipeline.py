@@ -180,6 +180,10 @@ class Pipeline:
         gen = self.generation
         t0 = time.perf_counter_ns()
         text = await asyncio.to_thread(self.models.asr.transcribe, audio)
+        if self.cfg.audio.wake_word:  # the question was cut with the wake word still in it
+            from assistant.wake import without_wake_words
+
+            text = without_wake_words(text, self.cfg.audio.wake_word)
         if gen == self.generation:  # not dropped meanwhile
             self.events.stamp(turn, "asr_start", t0)
             self.events.stamp(turn, "asr_done", text=text)

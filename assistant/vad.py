@@ -16,6 +16,8 @@ from assistant.messages import Utterance
 SAMPLE_RATE = 16000
 START_WINDOW = 5        # frames looked at to decide that speech has started
 START_VOICED = 3        # of which this many must be voiced
+FLOOR_S = 5.0           # the noise floor: a low percentile of the frame levels over this long
+FLOOR_PERCENTILE = 15
 
 
 class Endpointer:
@@ -35,6 +37,7 @@ class Endpointer:
         self._last_voiced_s = 0.0
         self._t = 0.0           # stream position of the next frame, seconds
         self._last_voiced_ns = 0
+        self._levels: deque[float] = deque(maxlen=max(1, int(FLOOR_S * 1000) // cfg.frame_ms))
 
     @property
     def in_speech(self) -> bool:
@@ -56,6 +59,8 @@ class Endpointer:
         """
         pcm = (np.clip(frame, -1.0, 1.0) * 32767).astype("<i2").tobytes()
         voiced = self.vad.is_speech(pcm, SAMPLE_RATE)
+        if self.cfg.noise_margin_db:
+            voiced = self._above_floor(frame) and voiced
         t0, self._t = self._t, self._t + self.cfg.frame_ms / 1000
         if not self._in_speech:
             self._preroll.append(frame)
@@ -81,6 +86,14 @@ class Endpointer:
         if self._silent_ms >= self.cfg.hangover_ms or too_long:
             return self._finish()
         return None
+
+    def _above_floor(self, frame: np.ndarray) -> bool:
+        """webrtcvad calls steady background speech (a TV, a room of people) speech too; the user is
+        louder than it. The floor is a low percentile of the last seconds' frame levels: the
+        background's level while it lasts, the mic's noise in a quiet room."""
+        level = 10 * np.log10(float(np.mean(np.square(frame, dtype=np.float64))) + 1e-12)
+        self._levels.append(level)
+        return level >= np.percentile(self._levels, FLOOR_PERCENTILE) + self.cfg.noise_margin_db
 
     def flush(self) -> Utterance | None:
         """End of stream: whatever speech is open ends here."""

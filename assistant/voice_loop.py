@@ -7,6 +7,10 @@ pipeline as one turn. While a reply is under way, user speech that lasts `barge_
 cancels it: playback stops, the turn's LLM and TTS work is dropped, and what the user
 is saying becomes the next utterance.
 
+With a wake word (assistant.wake), only what follows it is heard as a question: in one breath
+("hey jarvis, what time is it") or as the next utterance after the wake word alone, which a short
+chime acknowledges. A barge-in needs no wake word.
+
 About once a second while idle (nobody speaking, no reply under way) the loop asks the skills for
 timers that have ended and speaks their alerts as a turn of their own, which a barge-in stops as
 it stops any reply. An alert that falls due while the user speaks waits until that turn is over.
@@ -28,6 +32,7 @@ from assistant.errors import AudioError
 from assistant.events import EventLog
 from assistant.pipeline import HeldSink, Pipeline, Sink
 from assistant.vad import Endpointer, frames_of
+from assistant.wake import WakeState, min_question_samples
 
 FRAME_QUEUE = 200    # 6 s of 30 ms frames: enough to ride out a slow turn start
 BARGE_IN_LOOKBACK_MS = 1200
@@ -85,7 +90,7 @@ def lookback_frames(vad: VadConfig) -> int:
 
 class VoiceLoop:
     def __init__(self, pipeline: Pipeline, sink: Sink, events: EventLog, vad: VadConfig,
-                 audio: AudioConfig | None = None, ptt=None, timers=None,
+                 audio: AudioConfig | None = None, ptt=None, timers=None, wake=None,
                  say: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True)) -> None:
         self.pipeline = pipeline
         self.sink = sink
@@ -104,6 +109,8 @@ class VoiceLoop:
         self._dropped: set[asyncio.Task] = set()
         self.timers = timers  # the skills whose ended timers are announced; None: never (profiling)
         self._checked_ns: int | None = None  # when the timers were last asked (frame time)
+        self.wake = wake  # a WakeWord, or None: every utterance is for us
+        self._wake = WakeState((audio or AudioConfig()).wake_window_s, min_question_samples(vad))
 
     @property
     def busy(self) -> bool:
@@ -169,19 +176,30 @@ class VoiceLoop:
     def _listen(self, frame: MicFrame) -> None:
         ep = self.endpointer
         was_speaking = ep.in_speech
-        utt = ep.feed(frame.audio if frame.user else np.zeros_like(frame.audio), frame.t_ns)
+        heard = frame.audio if frame.user else np.zeros_like(frame.audio)
+        utt = ep.feed(heard, frame.t_ns)
         turn = self.turns + 1
         if ep.in_speech and not was_speaking:
             self.events.stamp(turn, "speech_start", frame.t_ns)
-        if ep.in_speech and self._spec is None and ep.silent_ms >= self.speculate_ms:
+            self._wake.speech_started(frame.t_ns)
+        if self.wake is not None and self.wake.feed(heard):
+            self._woken(frame, utt)
+        if (ep.in_speech and self._spec is None and ep.silent_ms >= self.speculate_ms
+                and (question := self._question(ep.snapshot)) is not None):
             # A pause: hear and answer now, while the CPU would idle through the hangover; the
             # reply's audio is held until the hangover confirms that the user has finished.
             held = HeldSink(self.sink)
             self._spec = (held, frame.t_ns, asyncio.create_task(
-                self._turn(turn, ep.snapshot(), self._finishing, held)))
+                self._turn(turn, question, self._finishing, held)))
         elif self._spec is not None and ep.in_speech and ep.silent_ms == 0:
             self._drop_speculation(turn)  # they went on speaking
         if utt is None:
+            return
+        audio = self._question(lambda: utt.audio)
+        if audio is None or self._wake_only(utt.audio, frame):
+            if self._spec is not None:
+                self._drop_speculation(turn)
+            self.events.discard(turn, 0, keep=frozenset())  # not a turn: nothing of it is kept
             return
         self.turns = turn
         self.events.stamp(turn, "speech_end", utt.end_ns)
@@ -191,8 +209,38 @@ class VoiceLoop:
             self._active, self._spec = task, None
             asyncio.create_task(held.release())
         else:
-            self._active = asyncio.create_task(self._turn(turn, utt.audio, self._finishing, self.sink))
+            self._active = asyncio.create_task(self._turn(turn, audio, self._finishing, self.sink))
         self._finishing = None
+
+    def _question(self, audio: Callable[[], np.ndarray]) -> np.ndarray | None:
+        """The open (or ended) utterance's audio that is for us: all of it without a wake word."""
+        if self.wake is None:
+            return audio()
+        return self._wake.question(audio()) if self._wake.for_us else None
+
+    def _woken(self, frame: MicFrame, utt) -> None:
+        ep = self.endpointer
+        self._wake.fired(frame.t_ns, len(ep.snapshot()) if ep.in_speech else len(utt.audio) if utt else None)
+        if not ep.in_speech and utt is None:
+            self._chime()  # the utterance it ended was not for us: the next one is
+        self.say(f"(wake word: {self.wake.name})")
+
+    def _wake_only(self, utterance: np.ndarray, frame: MicFrame) -> bool:
+        """An utterance for us ended; True when it held only the wake word (chime, then listen on)."""
+        if self.wake is None:
+            return False
+        only = self._wake.wake_only(utterance)
+        self._wake.ended(frame.t_ns, only)
+        if only:
+            self._chime()
+        return only
+
+    def _chime(self) -> None:
+        from assistant.messages import AudioChunk
+        from assistant.wake import listening_chime
+
+        # turn 0 is never a turn: the profile's turns, and their first audio, start at 1
+        asyncio.create_task(self.sink.play(AudioChunk(0, -1, listening_chime())))
 
     def _drop_speculation(self, turn: int) -> None:
         held, since_ns, task = self._spec
@@ -227,6 +275,7 @@ class VoiceLoop:
         return False
 
     def _barge_in(self, frame: MicFrame) -> None:
+        self._wake.barged_in(frame.t_ns)
         self.sink.stop()
         self.pipeline.cancel()
         detect_ms = self.barge_in.frames * self.vad_cfg.frame_ms

@@ -1,8 +1,9 @@
 """Scoring for the answer benchmark: does what Whisper heard of a reply hold an accepted answer?
 
 Both sides are normalised alike (lower case, no punctuation, number words as digits), so "Eight.",
-"8" and "eight legs" all match the keyword "8". Loaded by scripts/bench_answers.py and its test;
-it needs only text2num, no models.
+"8" and "eight legs" all match the keyword "8"; word errors (for the echo and ASR benches) are
+counted on the same normalised words. Loaded by scripts/bench_*.py and their tests; it needs only
+text2num (and jiwer for word errors), no models.
 """
 from __future__ import annotations
 
@@ -27,6 +28,20 @@ def normalise(text: str) -> list[str]:
     tokens = [t for i, t in enumerate(tokens)  # "eight oh five" is 8:05
               if not (t == "oh" and 0 < i < len(tokens) - 1 and tokens[i - 1].isdigit() and tokens[i + 1].isdigit())]
     return [t.lstrip("0") or "0" if t.isdigit() else t for t in tokens]
+
+
+def word_errors(reference: str, hypothesis: str) -> tuple[int, int]:
+    """Word errors (substitutions, deletions, insertions) of `hypothesis` against `reference`, and
+    the reference's word count, both normalised alike (jiwer, the test extra)."""
+    import jiwer
+
+    ref, hyp = normalise(reference), normalise(hypothesis)
+    if not hyp:
+        return len(ref), len(ref)
+    if not ref:
+        return len(hyp), 0
+    out = jiwer.process_words(" ".join(ref), " ".join(hyp))
+    return out.substitutions + out.deletions + out.insertions, len(ref)
 
 
 def _contains(tokens: list[str], phrase: list[str]) -> bool:

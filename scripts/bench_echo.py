@@ -273,14 +273,10 @@ def heard_text(transcribe, utterances: list, trial: Trial, F: int) -> str:
 
 
 def wer(reference: str, hypothesis: str) -> float:
-    import jiwer
+    from answer_score import word_errors
 
-    from answer_score import normalise
-
-    ref, hyp = " ".join(normalise(reference)), " ".join(normalise(hypothesis))
-    if not hyp:
-        return 1.0
-    return float(jiwer.wer(ref, hyp))
+    errors, words = word_errors(reference, hypothesis)
+    return errors / max(1, words)
 
 
 # ---- summary --------------------------------------------------------------------------------------

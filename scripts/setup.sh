@@ -68,6 +68,11 @@ then
   "${PIP[@]}" install --force-reinstall --no-deps "$wheel"
 fi
 "${PIP[@]}" install -e ".[test]"
+# The wake word has wheels for some systems only (Linux x86-64/ARM64 with glibc 2.35+, Windows):
+# without one, everything but `run --wake` works, and its tests skip.
+if ! "${PIP[@]}" install --only-binary pyopen-wakeword "pyopen-wakeword>=1.1,<2"; then
+  echo "setup: no pyopen-wakeword wheel for this system: all but the wake word (run --wake) works" >&2
+fi
 
 if [ "${1:-}" != "--no-models" ]; then
   .venv/bin/assistant models fetch

@@ -73,3 +73,16 @@ def test_a_loop_is_cut_and_speech_without_one_is_kept(sentences, cut):
     said = " ".join(sentences)
     assert _without_loop(said) == said
     assert _without_loop(f"{said} {said}"[: len(said) + 1 + cut]) == said
+
+
+@pytest.mark.parametrize("heard, kept", [
+    ("What is 15% of 80? 1,000,000,000,000,000,000,000", "What is 15% of 80? 1,000"),   # over babble
+    ("It was an out-of-do-do-do-do-do-do-do-do", "It was an out-of-do"),
+    ("who painted the Mona Lisa, who painted the Mona Lisa, who had", "who painted the Mona Lisa"),
+    ("What is 1,000,000 times 2?", "What is 1,000,000 times 2?"),
+    ("Remind me, what day is it today?", "Remind me, what day is it today?"),
+])
+def test_a_stutter_or_a_repeated_clause_is_cut(heard, kept):
+    from assistant.asr import _without_loop
+
+    assert _without_loop(heard) == kept

@@ -43,3 +43,16 @@ def test_silence_and_short_clicks_are_not_speech():
     audio = np.zeros(16000 * 3, dtype=np.float32)
     audio[16000:16000 + 160] = rng.normal(0, 0.3, 160)  # a 10 ms click
     assert split_utterances(audio, VadConfig()) == []
+
+
+def test_the_noise_margin_changes_nothing_in_a_quiet_room(engine):
+    from dataclasses import replace
+
+    a, b = _speech(engine, "Turn on the lights please."), _speech(engine, "What time is it?")
+    sil = lambda s: np.zeros(int(s * 16000), dtype=np.float32)  # noqa: E731
+    audio = np.concatenate([sil(1.0), a, sil(1.5), b, sil(1.0)])
+    audio += np.random.default_rng(0).standard_normal(len(audio)).astype(np.float32) * 3e-4
+    plain = split_utterances(audio, VadConfig())
+    margin = split_utterances(audio, replace(VadConfig(), noise_margin_db=9.0))
+    assert len(plain) == len(margin) == 2
+    assert all(abs(p.end_s - m.end_s) < 0.1 and abs(p.start_s - m.start_s) < 0.1 for p, m in zip(plain, margin))

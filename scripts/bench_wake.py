@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""The wake word in rooms: how often it is heard when said, and how often it is "heard" when not.
+
+usage: python scripts/bench_wake.py [--words hey_jarvis,alexa,...] [--conditions room,white-20,...]
+                                    [--threshold 0.5] [--json OUT] [--short]
+       (or: assistant bench wake ...)
+
+True accepts: each wake word said alone ("Hey Jarvis.") and in one breath with a question ("Hey
+Jarvis, what time is it?") by espeak-ng and Kokoro voices, through the ASR dev set's rooms and
+noises (scripts/asr_dev.py). False accepts: the whole ASR dev set (questions with no wake word in
+every room and noise, ~19 min) plus ten minutes of babble and fan hum alone, per wake word, reported
+per hour. The detector runs on 30 ms frames as the live loop feeds it (assistant.wake.WakeWord);
+its cost is CPU time per second of audio.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+SCRIPTS = Path(__file__).resolve().parent
+sys.path.insert(0, str(SCRIPTS.parent))
+sys.path.insert(0, str(SCRIPTS))
+
+import asr_dev  # noqa: E402
+
+PHRASES = {"hey_jarvis": "Hey Jarvis", "okay_nabu": "Okay Nabu", "alexa": "Alexa",
+           "hey_mycroft": "Hey Mycroft", "hey_rhasspy": "Hey Rhasspy"}
+AFTER = ["what time is it?", "set a timer for ten minutes.", "how far away is the moon?"]
+TRUE_CONDITIONS = "clean,room,white-20,babble-20,hum-10"
+NOISE_ONLY_S = 300  # of each: babble, hum
+FRAME = 480
+
+
+def fires(wake, audio: np.ndarray) -> int:
+    """How many times the detector fires over `audio`, fed in 30 ms frames from a fresh state."""
+    wake.reset()
+    return sum(wake.feed(audio[k:k + FRAME]) for k in range(0, len(audio) - FRAME + 1, FRAME))
+
+
+def bench(words: list[str], threshold: float, said: dict[str, list], unsaid: list, progress=lambda it, _d: it) -> dict:
+    """said: {word: [(label, audio)]} with the word in it; unsaid: [(label, audio)] without any."""
+    from assistant.wake import WakeWord
+
+    out = {}
+    hours = sum(len(a) for _, a in unsaid) / 16000 / 3600
+    for word in words:
+        wake = WakeWord(word, threshold)
+        missed = [label for label, audio in progress(said[word], f"{word} said") if not fires(wake, audio)]
+        false, cost = [], []
+        for label, audio in progress(unsaid, f"{word} unsaid"):
+            t0 = time.process_time()
+            if n := fires(wake, audio):
+                false.append((label, n))
+            cost.append((len(audio) / 16000, time.process_time() - t0))
+        longest = max(cost)  # the steady state: a fresh detector first digests 8 s of silence
+        out[word] = {"said": len(said[word]), "accepted": len(said[word]) - len(missed),
+                     "accepted_pct": round(100 * (1 - len(missed) / max(1, len(said[word]))), 1),
+                     "missed": missed, "false_accepts": sum(n for _, n in false),
+                     "false_per_hour": round(sum(n for _, n in false) / hours, 2) if hours else None,
+                     "false_in": false, "hours_unsaid": round(hours, 3),
+                     "cpu_ms_per_audio_s": round(1000 * longest[1] / longest[0], 1)}
+        wake.close()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--words", default=",".join(PHRASES))
+    ap.add_argument("--conditions", default=TRUE_CONDITIONS, help="where the wake words are said")
+    ap.add_argument("--threshold", type=float, default=None, help="detector score that fires (default: config)")
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--short", action="store_true", help="hey_jarvis only, clean and room, a little unsaid speech")
+    ap.add_argument("--cache", type=Path, help="where the spoken phrases are kept")
+    args = ap.parse_args()
+    try:
+        import pyopen_wakeword  # noqa: F401
+        import pyroomacoustics  # noqa: F401
+    except (ImportError, OSError) as e:
+        print(f"bench wake needs {getattr(e, 'name', e)} (pip install -e '.[test]' pyopen-wakeword)", file=sys.stderr)
+        return 2
+    words = [w.strip() for w in args.words.split(",") if w.strip()]
+    if args.short:
+        words, args.conditions = ["hey_jarvis"], "clean,room"
+    unknown = [w for w in words if w not in PHRASES]
+    if unknown:
+        print(f"bench wake: no wake word {unknown[0]!r}; words: {', '.join(PHRASES)}", file=sys.stderr)
+        return 2
+    conditions = [asr_dev.condition_named(c.strip()) for c in args.conditions.split(",") if c.strip()]
+
+    from answer_voices import Speakers
+    from bench_answers import tqdm_bar
+
+    from assistant.audio import read_wav
+    from assistant.config import load
+    from assistant.pipeline import tts_model_path
+    from models.store import default_root, default_store
+    from tts import KokoroEngine
+
+    t0 = time.perf_counter()
+    cfg = load()
+    store = default_store()
+    engine = KokoroEngine(tts_model_path(cfg, store), store.path(cfg.models.vocab), store.dir(cfg.models.voices))
+    speakers = Speakers(engine, args.cache or default_root().parent / "bench-asr")
+    spoken = lambda voice, text: read_wav(speakers.wav(voice, text), 16000)  # noqa: E731
+    voices = speakers.usable(asr_dev.VOICES)
+    babble_voices = speakers.usable(asr_dev.BABBLE_VOICES)
+    talkers = [spoken(v, line) for v, line in zip(babble_voices, asr_dev.BABBLE_LINES)]
+
+    said: dict[str, list] = {}
+    for w in words:
+        texts = [f"{PHRASES[w]}."] + [f"{PHRASES[w]}, {a}" for a in AFTER]
+        said[w] = []
+        for ci, cond in enumerate(conditions):
+            for i, voice in enumerate(voices):
+                text = texts[(i + ci) % len(texts)]
+                room = asr_dev.rooms.ROOMS[(i + ci) % len(asr_dev.rooms.ROOMS)]
+                audio = asr_dev.scene(cond, spoken(voice, text), room, talkers, seed=7000 + 100 * ci + i)
+                said[w].append((f"{cond.name}/{room.name if cond.room else '-'}/{voice}: {text}", audio))
+    questions = asr_dev.QUESTIONS[:6] if args.short else asr_dev.QUESTIONS
+    unsaid = [(f"{s.condition}/{s.room}/{s.voice}: {s.text}", s.audio)
+              for s in asr_dev.dev_set(spoken, voices, babble_voices,
+                                       conditions if args.short else asr_dev.CONDITIONS, questions)]
+    if not args.short:
+        n = NOISE_ONLY_S * 16000
+        unsaid += [("babble alone (a TV)", asr_dev.rooms.scaled_to(asr_dev.babble(n, talkers, 1), -30.0)),
+                   ("hum alone (a fan)", asr_dev.rooms.scaled_to(asr_dev.hum(n, 2), -35.0))]
+    print(f"{sum(map(len, said.values()))} wake words said; {sum(len(a) for _, a in unsaid) / 16000 / 60:.1f} min "
+          f"without one; ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    threshold = args.threshold if args.threshold is not None else cfg.audio.wake_threshold
+    report = {"simulation": "rooms simulated with pyroomacoustics; speakers are TTS (espeak-ng and Kokoro)",
+              "threshold": threshold, "conditions": [c.name for c in conditions],
+              "words": bench(words, threshold, said, unsaid, tqdm_bar)}
+    report["seconds"] = round(time.perf_counter() - t0, 1)
+    print(f"{'wake word':<14}{'accepted':>12}{'false':>8}{'per hour':>10}{'CPU ms/s':>10}")
+    for w, r in report["words"].items():
+        print(f"{w:<14}{r['accepted']:>6}/{r['said']:<5}{r['false_accepts']:>8}{r['false_per_hour']:>10}"
+              f"{r['cpu_ms_per_audio_s']:>10}")
+        for m in r["missed"]:
+            print(f"    missed: {m}")
+        for label, k in r["false_in"]:
+            print(f"    false x{k}: {label}")
+    print(f"{report['seconds']:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
