@@ -91,6 +91,21 @@ class Speakers:
         self.cache_dir = Path(cache_dir)
         self.espeak = Espeak()
 
+    @classmethod
+    def for_bench(cls, cfg, store, cache_dir: Path) -> "Speakers":
+        """Speakers with the config's Kokoro model (the benches' voices)."""
+        from assistant.pipeline import tts_model_path
+        from tts import KokoroEngine
+
+        return cls(KokoroEngine(tts_model_path(cfg, store), store.path(cfg.models.vocab),
+                                store.dir(cfg.models.voices)), cache_dir)
+
+    def audio(self, voice: str, text: str, rate: int = 16000) -> np.ndarray:
+        """`text` in `voice` as samples at `rate` (spoken once, then read from the cache)."""
+        from assistant.audio import read_wav
+
+        return read_wav(self.wav(voice, text), rate)
+
     def usable(self, voices: list[str]) -> list[str]:
         """`voices` less the espeak ones when espeak-ng is missing (said once, on stderr)."""
         if self.espeak.available or not any(v.startswith("espeak:") for v in voices):

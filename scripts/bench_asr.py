@@ -29,7 +29,7 @@ import json
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -125,6 +125,10 @@ class Tally:
         self.calls += len(asr_ms)
         self.scenes += 1
 
+    def merge(self, other: "Tally") -> None:
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
     def report(self) -> dict:
         return {"wer_pct": round(100 * self.errors / max(1, self.words), 1), "split": self.split,
                 "missed": self.missed, "unended": self.unended, "scenes": self.scenes,
@@ -180,14 +184,7 @@ def bench(scenes: list, asr, variants: dict, progress=lambda it, _d: it) -> dict
     def table(tallies: dict[str, Tally]) -> dict:
         total = Tally()
         for t in tallies.values():
-            total.errors += t.errors
-            total.words += t.words
-            total.split += t.split
-            total.missed += t.missed
-            total.unended += t.unended
-            total.asr_ms += t.asr_ms
-            total.calls += t.calls
-            total.scenes += t.scenes
+            total.merge(t)
         return {**{c: t.report() for c, t in tallies.items()}, "all": total.report()}
 
     return {"whole_file": table(whole), "live": {v: table(t) for v, t in live.items()}, "heard": heard}
@@ -240,12 +237,9 @@ def main() -> int:
     from bench_answers import tqdm_bar
 
     from assistant.asr import Transcriber
-    from assistant.audio import read_wav
     from assistant.config import load
     from assistant.errors import ConfigError
-    from assistant.pipeline import tts_model_path
     from models.store import default_root, default_store
-    from tts import KokoroEngine
 
     t0 = time.perf_counter()
     cfg = load()
@@ -255,9 +249,8 @@ def main() -> int:
         print(f"bench asr: bad --variants: {e}", file=sys.stderr)
         return 2
     store = default_store()
-    engine = KokoroEngine(tts_model_path(cfg, store), store.path(cfg.models.vocab), store.dir(cfg.models.voices))
-    speakers = Speakers(engine, args.cache or default_root().parent / "bench-asr")
-    spoken = lambda voice, text: read_wav(speakers.wav(voice, text), 16000)  # noqa: E731
+    speakers = Speakers.for_bench(cfg, store, args.cache or default_root().parent / "bench-asr")
+    spoken = speakers.audio
     scenes = asr_dev.dev_set(spoken, speakers.usable(asr_dev.VOICES), speakers.usable(asr_dev.BABBLE_VOICES),
                              conditions, asr_dev.QUESTIONS[: args.questions])
     asr = Transcriber(store.dir(cfg.models.asr), cfg.asr)

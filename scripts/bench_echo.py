@@ -392,12 +392,9 @@ def main() -> int:
     from bench_answers import tqdm_bar
 
     from assistant.asr import Transcriber
-    from assistant.audio import read_wav
     from assistant.config import load
     from assistant.echo import auto_backend
-    from assistant.pipeline import tts_model_path
     from models.store import default_root, default_store
-    from tts import KokoroEngine
 
     if args.short:
         args.rooms, args.ratios, args.per_session = "kitchen", "0", 2
@@ -426,9 +423,8 @@ def main() -> int:
     t0 = time.perf_counter()
     cfg = load()
     store = default_store()
-    engine = KokoroEngine(tts_model_path(cfg, store), store.path(cfg.models.vocab), store.dir(cfg.models.voices))
-    speakers = Speakers(engine, args.cache or default_root().parent / "bench-echo")
-    spoken = lambda voice, text, rate: read_wav(speakers.wav(voice, text), rate)  # noqa: E731
+    speakers = Speakers.for_bench(cfg, store, args.cache or default_root().parent / "bench-echo")
+    spoken = speakers.audio
     sessions = plan(room_list, ratios, args.per_session, spoken, speakers.usable(USER_VOICES))
     asr = Transcriber(store.dir(cfg.models.asr), cfg.asr)
     print(f"{len(sessions)} sessions ({len(room_list)} rooms x {len(ratios)} ratios), "

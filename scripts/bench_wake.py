@@ -95,18 +95,14 @@ def main() -> int:
     from answer_voices import Speakers
     from bench_answers import tqdm_bar
 
-    from assistant.audio import read_wav
     from assistant.config import load
-    from assistant.pipeline import tts_model_path
     from models.store import default_root, default_store
-    from tts import KokoroEngine
 
     t0 = time.perf_counter()
     cfg = load()
     store = default_store()
-    engine = KokoroEngine(tts_model_path(cfg, store), store.path(cfg.models.vocab), store.dir(cfg.models.voices))
-    speakers = Speakers(engine, args.cache or default_root().parent / "bench-asr")
-    spoken = lambda voice, text: read_wav(speakers.wav(voice, text), 16000)  # noqa: E731
+    speakers = Speakers.for_bench(cfg, store, args.cache or default_root().parent / "bench-asr")
+    spoken = speakers.audio
     voices = speakers.usable(asr_dev.VOICES)
     babble_voices = speakers.usable(asr_dev.BABBLE_VOICES)
     talkers = [spoken(v, line) for v, line in zip(babble_voices, asr_dev.BABBLE_LINES)]
