@@ -219,9 +219,8 @@ class VoiceLoop:
         return self._wake.question(audio()) if self._wake.for_us else None
 
     def _woken(self, frame: MicFrame, utt) -> None:
-        ep = self.endpointer
-        self._wake.fired(frame.t_ns, len(ep.snapshot()) if ep.in_speech else len(utt.audio) if utt else None)
-        if not ep.in_speech and utt is None:
+        self._wake.fired_during(frame.t_ns, self.endpointer, utt)
+        if not self.endpointer.in_speech and utt is None:
             self._chime()  # the utterance it ended was not for us: the next one is
         self.say(f"(wake word: {self.wake.name})")
 

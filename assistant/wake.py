@@ -114,6 +114,10 @@ class WakeState:
         else:
             self.for_us, self.at = True, samples_so_far
 
+    def fired_during(self, t_ns: int, endpointer, utt) -> None:
+        """`fired` for the frame the Endpointer has just taken (`utt`: the utterance it ended there)."""
+        self.fired(t_ns, len(endpointer.snapshot()) if endpointer.in_speech else len(utt.audio) if utt else None)
+
     def question(self, audio: np.ndarray) -> np.ndarray | None:
         """The part of an utterance (so far) that is for us; None when none of it is."""
         if not self.for_us:
@@ -157,7 +161,7 @@ def addressed_utterances(audio: np.ndarray, vad, wake: WakeWord, window_s: float
         if ep.in_speech and not was:
             state.speech_started(t_ns)
         if frame is not None and wake.feed(frame):
-            state.fired(t_ns, len(ep.snapshot()) if ep.in_speech else (len(utt.audio) if utt else None))
+            state.fired_during(t_ns, ep, utt)
         if utt is None:
             continue
         question = state.question(utt.audio)
