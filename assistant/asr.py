@@ -145,15 +145,18 @@ def _without_loop(text: str) -> str:
     """Cut Whisper's loop inside one segment: "Honey never spoils. Honey never spoils. Honey ne"
     (in a 5-6 s window it sometimes never emits the segment's end and starts the sentence over),
     a clause again ("who painted it, who painted it, who"), or a stutter ("1,000,000,000,000,000",
-    "do-do-do-do", seen over background speech). The text ends before the first sentence or clause
-    that repeats an earlier one, or begins to, and a stutter is kept once."""
+    "do-do-do-do", seen over background speech). The text ends before the first sentence that
+    repeats an earlier one, or begins to (its commas may fall elsewhere the second time), then
+    before the first such clause; a stutter is kept once."""
     stutter = STUTTER.search(text)
     if stutter:
         text = text[: stutter.start() + len(stutter.group(1))]
-    kept: list[str] = []
-    for clause in re.split(r"(?<=[.!?,])\s+", text.strip()):
-        w = _words(clause)
-        if w and any(_begins(k, w) for k in map(_words, kept)):
-            break
-        kept.append(clause)
-    return " ".join(kept).rstrip(",;:- ")
+    for boundary in (r"(?<=[.!?])\s+", r"(?<=[.!?,])\s+"):  # sentences, then clauses
+        kept: list[str] = []
+        for piece in re.split(boundary, text.strip()):
+            w = _words(piece)
+            if w and any(_begins(k, w) for k in map(_words, kept)):
+                break
+            kept.append(piece)
+        text = " ".join(kept)
+    return text.rstrip(",;:- ")

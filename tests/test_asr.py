@@ -86,3 +86,11 @@ def test_a_stutter_or_a_repeated_clause_is_cut(heard, kept):
     from assistant.asr import _without_loop
 
     assert _without_loop(heard) == kept
+
+
+def test_a_sentence_looped_with_its_commas_elsewhere_is_still_cut():
+    """Seen on the fast Kokoro: the second time round Whisper left the comma out."""
+    from assistant.asr import _without_loop
+
+    heard = "Mix the flour and the sugar, before adding the eggs. Mix the flour and the sugar before adding the eggs"
+    assert _without_loop(heard) == "Mix the flour and the sugar, before adding the eggs."
