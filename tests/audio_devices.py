@@ -92,6 +92,11 @@ class Recorder:
         while chunk := self.proc.stdout.read1(65536):
             self._chunks.append(chunk)
 
+    def recent(self, seconds: float) -> np.ndarray:
+        """The last `seconds` recorded so far (float32), while recording goes on."""
+        raw = b"".join(self._chunks)[-int(seconds * self.rate) * 4:]
+        return np.frombuffer(raw[: len(raw) // 4 * 4], dtype="<f4").astype(np.float32)
+
     def stop(self) -> np.ndarray:
         self.proc.terminate()
         try:
