@@ -349,15 +349,15 @@ class Pipeline:
             audio = await asyncio.to_thread(self._synthesize, s.text)
             synth_s = time.perf_counter() - t0
             first_audio.set()
-            self._stamp(gen, turn, "tts_chunk", synth_s=round(synth_s, 4),
-                              audio_s=round(len(audio) / 24000, 4), text=s.text)
+            after = pause if ends_sentence(s.text) else phrase_pause  # a first chunk cut mid-sentence
+            self._stamp(gen, turn, "tts_chunk", synth_s=round(synth_s, 4), audio_s=round(len(audio) / 24000, 4),
+                        pause_s=round(len(after) / 24000, 4) if len(audio) else 0.0, text=s.text)
             if gen != self.generation or not len(audio):
                 continue  # cancelled while synthesising, or nothing speakable (e.g. only an emoji)
             if first:
                 self._stamp(gen, turn, "tts_first_audio")
                 first = False
             spoken.append((s.index, s.text))
-            after = pause if ends_sentence(s.text) else phrase_pause  # a first chunk cut mid-sentence
             await sink.play(AudioChunk(turn, s.index, np.concatenate([audio, after])))
 
     def _synthesize(self, text: str) -> np.ndarray:

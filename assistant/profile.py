@@ -25,9 +25,28 @@ def _ms(a: int | None, b: int | None) -> float | None:
     return None if a is None or b is None else round((b - a) / 1e6, 1)
 
 
+def starvation(ready_ns: list[int], lengths_s: list[float]) -> tuple[float, float]:
+    """(longest, total) ms the speaker waited for audio between chunks, beyond their own pauses.
+
+    Chunk i is ready at `ready_ns[i]` and plays for `lengths_s[i]` (its audio and the pause after
+    it); playback starts with the first and goes back to back, so chunk i starts when it is ready or
+    when chunk i-1 ends, whichever is later, and the difference is a silence the listener hears."""
+    longest = total = 0.0
+    end = None
+    for ready, length in zip(ready_ns, lengths_s):
+        start = ready if end is None else max(ready, end)
+        if end is not None:
+            longest, total = max(longest, (start - end) / 1e6), total + (start - end) / 1e6
+        end = start + length * 1e9
+    return round(longest, 1), round(total, 1)
+
+
 def turn_metrics(events: EventLog, turn: int) -> dict:
     t = {e.name: e for e in reversed(events.events) if e.turn == turn}  # first occurrence wins
     ns = {k: v.t_ns for k, v in t.items()}
+    played = [e for e in events.events if e.turn == turn and e.name == "tts_chunk" and e.data["audio_s"]]
+    max_gap_ms, starved_ms = starvation([e.t_ns for e in played],
+                                        [e.data["audio_s"] + e.data.get("pause_s", 0.0) for e in played])
     chunks = [e.data for e in events.events if e.turn == turn and e.name == "tts_chunk"]
     synth = sum(c["synth_s"] for c in chunks)
     audio = sum(c["audio_s"] for c in chunks)
@@ -45,6 +64,9 @@ def turn_metrics(events: EventLog, turn: int) -> dict:
         "tts_rtf": round(synth / audio, 3) if audio else None,
         "llm_tokens_per_s": round(tokens / (gen_s / 1000), 1) if tokens > 1 and gen_s else None,
         "reply_audio_s": round(audio, 2),
+        "chunks": len(played),
+        "max_gap_ms": max_gap_ms if played else None,   # the longest silence between chunks beyond their pauses
+        "starved_ms": starved_ms if played else None,   # all such silences in the turn
         "first_chunk": t["first_sentence_ready"].data.get("text", "") if "first_sentence_ready" in t else "",
         "skill": t["skill_answer"].data["skill"] if "skill_answer" in t else None,  # None: the LLM answered
     }
@@ -52,7 +74,9 @@ def turn_metrics(events: EventLog, turn: int) -> dict:
 
 def summary(rows: list[dict], peak_rss_mb: float, budget: dict) -> dict:
     ttfa = [r["ttfa_ms"] for r in rows if r["ttfa_ms"] is not None]
+    gaps = [r["max_gap_ms"] for r in rows if r.get("max_gap_ms") is not None]
     return {"turns": rows, "median_ttfa_ms": statistics.median(ttfa) if ttfa else None,
+            "max_gap_ms": max(gaps) if gaps else None,
             "peak_rss_mb": round(peak_rss_mb, 1), "budget_mb": budget["budget_mb"],
             "headroom_mb": round(budget["budget_mb"] - peak_rss_mb, 1),
             "parts_mb": budget["parts_mb"], "reserved_mb": budget.get("reserved_mb", {})}
@@ -61,7 +85,8 @@ def summary(rows: list[dict], peak_rss_mb: float, budget: dict) -> dict:
 def table(report: dict) -> str:
     cols = [("turn", "turn", 4), ("ttfa_ms", "TTFA ms", 8), ("endpoint_ms", "endpt", 6), ("asr_ms", "ASR", 6),
             ("llm_ttft_ms", "LLM 1st", 8), ("first_chunk_ms", "chunk", 6), ("tts_first_ms", "TTS 1st", 8),
-            ("tts_rtf", "TTS RTF", 8), ("llm_tokens_per_s", "tok/s", 6), ("skill", "skill", 10)]
+            ("tts_rtf", "TTS RTF", 8), ("max_gap_ms", "gap ms", 7), ("llm_tokens_per_s", "tok/s", 6),
+            ("skill", "skill", 10)]
     head = " ".join(f"{label:>{w}}" for _, label, w in cols) + "  heard"
     lines = [head, "-" * len(head)]
     for r in report["turns"]:
@@ -69,7 +94,7 @@ def table(report: dict) -> str:
         lines.append(f"{cells}  {r['heard'][:40]}")
     parts = ", ".join([f"{k} {v:.0f}" for k, v in report["parts_mb"].items()]
                       + [f"{k} {v:.0f} reserved" for k, v in report.get("reserved_mb", {}).items()])
-    lines.append(f"median TTFA {report['median_ttfa_ms']} ms; peak RSS {report['peak_rss_mb']:.0f} MB of "
+    lines.append(f"median TTFA {report['median_ttfa_ms']} ms; longest gap {report.get('max_gap_ms')} ms; peak RSS {report['peak_rss_mb']:.0f} MB of "
                  f"{report['budget_mb']} MB budget, {report['headroom_mb']:.0f} MB headroom ({parts})")
     return "\n".join(lines)
 

@@ -2,9 +2,34 @@
 import json
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
 from assistant.audio import write_wav
+from assistant.profile import starvation
 from conftest import run_cli
+
+MS = 1_000_000  # ns
+
+
+def test_a_chunk_ready_after_the_previous_one_ended_is_a_gap_of_the_difference():
+    # 1 s of audio from t=0; the second chunk is ready at 1.25 s, the third while the second plays
+    assert starvation([0, 1250 * MS, 1400 * MS], [1.0, 0.5, 1.0]) == (250.0, 250.0)
+    assert starvation([0, 900 * MS], [1.0, 1.0]) == (0.0, 0.0)
+    assert starvation([5 * MS], [2.0]) == (0.0, 0.0)
+
+
+@given(st.lists(st.tuples(st.integers(0, 3000), st.floats(0.05, 5.0)), min_size=1, max_size=12),
+       st.integers(0, 11), st.integers(1, 2000))
+def test_waiting_longer_for_a_chunk_never_shortens_the_silence(chunks, which, delay_ms):
+    ready = list(np.cumsum([d for d, _ in chunks]) * MS)
+    lengths = [n for _, n in chunks]
+    longest, total = starvation(ready, lengths)
+    assert 0.0 <= longest <= total + 0.1
+    later = ready[:]
+    for i in range(which % len(later), len(later)):
+        later[i] += delay_ms * MS  # that chunk and every one after it are ready later
+    assert starvation(later, lengths)[1] >= total - 0.1
 
 
 def test_profile_reports_each_turn_and_draws_the_timeline(tmp_path, engine):
@@ -27,6 +52,7 @@ def test_profile_reports_each_turn_and_draws_the_timeline(tmp_path, engine):
         # the endpoint, and its first audio needs recognition, the LLM's first chunk and its synthesis
         assert t["ttfa_ms"] >= t["endpoint_ms"] - 1
         assert t["ttfa_ms"] >= t["asr_ms"] + t["tts_first_ms"] - 1
+        assert t["chunks"] >= 1 and 0 <= t["max_gap_ms"] <= t["starved_ms"] + 0.1
     assert report["budget_mb"] == 1024 and 200 < report["peak_rss_mb"] < 1024
     assert {"asr", "tts", "llm"} <= set(report["parts_mb"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
