@@ -32,6 +32,7 @@ class Transcriber:
         self.model_dir = Path(model_dir)
         self._tok = None
         self._denoise = None
+        self._dereverb = None
         self.model = WhisperModel(str(model_dir), device="cpu", compute_type=cfg.compute_type,
                                   cpu_threads=cfg.threads)
 
@@ -56,13 +57,21 @@ class Transcriber:
         return joined(self.segments(self._cleaned(audio16k)))
 
     def _cleaned(self, audio16k: np.ndarray) -> np.ndarray:
-        if not self.cfg.denoise:
-            return audio16k
-        if self._denoise is None:
-            from assistant.denoise import Denoiser
+        """The utterance after the optional clean-ups, reverberation first: WPE's linear prediction
+        of the room's tail holds only before a non-linear denoiser has reshaped the spectrum."""
+        if self.cfg.dereverb:
+            if self._dereverb is None:
+                from assistant.dereverb import Dereverberator
 
-            self._denoise = Denoiser()
-        return self._denoise(audio16k)
+                self._dereverb = Dereverberator()
+            audio16k = self._dereverb(audio16k)
+        if self.cfg.denoise:
+            if self._denoise is None:
+                from assistant.denoise import Denoiser
+
+                self._denoise = Denoiser()
+            audio16k = self._denoise(audio16k)
+        return audio16k
 
     def _transcribe_fitted(self, audio: np.ndarray) -> str | None:
         """Whisper in a window fitted to the utterance instead of its fixed 30 s.

@@ -40,6 +40,7 @@ class AsrConfig:
     threads: int = 1
     fit_window: bool = True
     denoise: bool = False       # DeepFilterNet 3 before Whisper (assistant.denoise)
+    dereverb: bool = False      # WPE before Whisper (assistant.dereverb)
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class VadConfig:
     speculate_ms: int = 60
     min_utterance_ms: int = 300
     max_utterance_s: float = 20.0
-    noise_margin_db: float = 0.0   # a voiced frame must beat the noise floor by this (0: webrtcvad alone)
+    background_margin_db: float = 0.0   # a voiced frame must beat the background's loud end by this (0: webrtcvad alone)
 
 
 # openWakeWord's models that pyopen-wakeword ships (assistant.wake)
@@ -163,7 +164,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "vad.speculate_ms": _range(30, 5000),
     "vad.min_utterance_ms": _range(0, 5000),
     "vad.max_utterance_s": _range(1.0, 120.0),
-    "vad.noise_margin_db": _range(0.0, 40.0),
+    "vad.background_margin_db": _range(0.0, 40.0),
     "audio.reply_gap_ms": _range(0, 10000),
     "audio.echo_cancel": _one_of("auto", "webrtc", "nlms", "off"),
     "audio.barge_in_ms": _range(30, 2000),

@@ -16,8 +16,9 @@ from assistant.messages import Utterance
 SAMPLE_RATE = 16000
 START_WINDOW = 5        # frames looked at to decide that speech has started
 START_VOICED = 3        # of which this many must be voiced
-FLOOR_S = 5.0           # the noise floor: a low percentile of the frame levels over this long
-FLOOR_PERCENTILE = 15
+BACKGROUND_S = 5.0      # the background: the levels of this many seconds of frames outside utterances
+BACKGROUND_MIN_S = 0.3  # until this much is known, nothing is speech
+BACKGROUND_LOUD = 85    # the background's loud end, a percentile of its levels
 
 
 class Endpointer:
@@ -37,7 +38,7 @@ class Endpointer:
         self._last_voiced_s = 0.0
         self._t = 0.0           # stream position of the next frame, seconds
         self._last_voiced_ns = 0
-        self._levels: deque[float] = deque(maxlen=max(1, int(FLOOR_S * 1000) // cfg.frame_ms))
+        self._background: deque[float] = deque(maxlen=max(1, int(BACKGROUND_S * 1000) // cfg.frame_ms))
 
     @property
     def in_speech(self) -> bool:
@@ -59,8 +60,8 @@ class Endpointer:
         """
         pcm = (np.clip(frame, -1.0, 1.0) * 32767).astype("<i2").tobytes()
         voiced = self.vad.is_speech(pcm, SAMPLE_RATE)
-        if self.cfg.noise_margin_db:
-            voiced = self._above_floor(frame) and voiced
+        if self.cfg.background_margin_db:
+            voiced = self._above_background(frame) and voiced
         t0, self._t = self._t, self._t + self.cfg.frame_ms / 1000
         if not self._in_speech:
             self._preroll.append(frame)
@@ -87,13 +88,18 @@ class Endpointer:
             return self._finish()
         return None
 
-    def _above_floor(self, frame: np.ndarray) -> bool:
-        """webrtcvad calls steady background speech (a TV, a room of people) speech too; the user is
-        louder than it. The floor is a low percentile of the last seconds' frame levels: the
-        background's level while it lasts, the mic's noise in a quiet room."""
+    def _above_background(self, frame: np.ndarray) -> bool:
+        """webrtcvad calls background speech (a TV, a room of people) speech too, and then an
+        utterance never ends; the user is louder than it. The background is what is heard outside
+        utterances, frozen while one is open (the user's own words must not raise the bar they are
+        measured by); its loud end sits a few dB over steady noise (a fan, hiss) but near the
+        peaks of babble, so one margin serves both: a frame must beat that end by it."""
         level = 10 * np.log10(float(np.mean(np.square(frame, dtype=np.float64))) + 1e-12)
-        self._levels.append(level)
-        return level >= np.percentile(self._levels, FLOOR_PERCENTILE) + self.cfg.noise_margin_db
+        if not self._in_speech:
+            self._background.append(level)
+        if len(self._background) * self.cfg.frame_ms < BACKGROUND_MIN_S * 1000:
+            return False  # not yet known: the room is heard first (words said this early are lost)
+        return level >= np.percentile(self._background, BACKGROUND_LOUD) + self.cfg.background_margin_db
 
     def flush(self) -> Utterance | None:
         """End of stream: whatever speech is open ends here."""

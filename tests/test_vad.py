@@ -45,7 +45,7 @@ def test_silence_and_short_clicks_are_not_speech():
     assert split_utterances(audio, VadConfig()) == []
 
 
-def test_the_noise_margin_changes_nothing_in_a_quiet_room(engine):
+def test_the_background_margin_changes_nothing_in_a_quiet_room(engine):
     from dataclasses import replace
 
     a, b = _speech(engine, "Turn on the lights please."), _speech(engine, "What time is it?")
@@ -53,6 +53,36 @@ def test_the_noise_margin_changes_nothing_in_a_quiet_room(engine):
     audio = np.concatenate([sil(1.0), a, sil(1.5), b, sil(1.0)])
     audio += np.random.default_rng(0).standard_normal(len(audio)).astype(np.float32) * 3e-4
     plain = split_utterances(audio, VadConfig())
-    margin = split_utterances(audio, replace(VadConfig(), noise_margin_db=9.0))
+    margin = split_utterances(audio, replace(VadConfig(), background_margin_db=3.0))
     assert len(plain) == len(margin) == 2
     assert all(abs(p.end_s - m.end_s) < 0.1 and abs(p.start_s - m.start_s) < 0.1 for p, m in zip(plain, margin))
+
+
+def test_over_background_voices_the_question_ends_where_its_words_end(engine):
+    """A TV or a room of people: webrtcvad calls their speech speech too, so the user's question
+    would run on until the babble stops. With the background margin it ends with the user's words."""
+    from dataclasses import replace
+
+    lines = ["The weather tomorrow will be mild with some rain in the north.",
+             "And now the news at six, with the latest from the city council.",
+             "I told him we would meet at the station after lunch on Sunday.",
+             "Our guest tonight has written four books about the sea."]
+    voices = ["af_sarah", "bm_george", "af_nicole", "am_adam"]
+    n = 16000 * 9
+    babble = np.zeros(n, np.float32)
+    for k, (line, voice) in enumerate(zip(lines, voices)):
+        x = resample(engine.synthesize(line, voice), 24000, 16000).astype(np.float32)
+        babble += np.roll(np.tile(x, -(-n // len(x)))[:n], k * 7919) / np.sqrt(np.mean(x ** 2))
+    question = _speech(engine, "What time is it?")
+    q_on, q_off = _voiced_span(question)
+    start = 16000 * 3
+    audio = babble * np.float32(0.1 / np.sqrt(np.mean(babble ** 2)) / 10 ** (10 / 20))  # 10 dB under the question
+    audio[start:start + len(question)] += question * np.float32(0.1 / np.sqrt(np.mean(question[int(q_on * 16000):int(q_off * 16000)] ** 2)))
+    words_end = 3.0 + q_off
+
+    def ends(cfg):
+        return [round(u.end_s, 2) for u in split_utterances(audio, cfg)]
+
+    plain, gated = ends(VadConfig()), ends(replace(VadConfig(), background_margin_db=3.0))
+    print(f"question's words end at {words_end:.2f} s; utterances end: plain {plain}, gated {gated}")
+    assert any(abs(e - words_end) < 0.5 for e in gated), gated
