@@ -65,6 +65,7 @@ class TtsConfig:
     sentence_pause_ms: int = 120
     phrase_pause_ms: int = 40
     max_chunk_tokens: int = 200
+    keep_up: bool = True        # cut a sentence at a phrase when it would not be ready in time (assistant.pacing)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,8 @@ from assistant.events import EventLog
 from assistant.llm import ChatModel, Conversation
 from assistant.messages import AudioChunk, Phrase, ReplyEnd, Sentence
 from assistant.question_mark import restore_question
-from assistant.sentences import SentenceCutter, ends_sentence
+from assistant.pacing import Pacer
+from assistant.sentences import SentenceCutter, ends_sentence, split_to_fit
 from assistant.arena import asr_activations_mb, tts_activations_mb
 from models.store import ModelStore
 
@@ -335,6 +336,7 @@ class Pipeline:
                      spoken: list[tuple[int, str]], first_audio: threading.Event) -> None:
         pause = np.zeros(int(self.cfg.tts.sentence_pause_ms * 24), dtype=np.float32)
         phrase_pause = np.zeros(int(self.cfg.tts.phrase_pause_ms * 24), dtype=np.float32)
+        pacer = Pacer()
         first = True
         while (s := await sentences.get()) is not None:
             if gen != self.generation:
@@ -345,20 +347,27 @@ class Pipeline:
                 continue
             if first:
                 self._stamp(gen, turn, "first_sentence_ready", text=s.text)
-            t0 = time.perf_counter()
-            audio = await asyncio.to_thread(self._synthesize, s.text)
-            synth_s = time.perf_counter() - t0
-            first_audio.set()
-            after = pause if ends_sentence(s.text) else phrase_pause  # a first chunk cut mid-sentence
-            self._stamp(gen, turn, "tts_chunk", synth_s=round(synth_s, 4), audio_s=round(len(audio) / 24000, 4),
-                        pause_s=round(len(after) / 24000, 4) if len(audio) else 0.0, text=s.text)
-            if gen != self.generation or not len(audio):
-                continue  # cancelled while synthesising, or nothing speakable (e.g. only an emoji)
-            if first:
-                self._stamp(gen, turn, "tts_first_audio")
-                first = False
-            spoken.append((s.index, s.text))
-            await sink.play(AudioChunk(turn, s.index, np.concatenate([audio, after])))
+            rest = s.text
+            while rest and gen == self.generation:
+                # A sentence that would not be ready before the audio ahead of it has played goes in
+                # two parts, cut where a phrase ends: a phrase pause instead of a silence.
+                budget = pacer.budget_chars(time.perf_counter()) if self.cfg.tts.keep_up else None
+                text, rest = split_to_fit(rest, budget) if budget is not None else (rest, "")
+                t0 = time.perf_counter()
+                audio = await asyncio.to_thread(self._synthesize, text)
+                synth_s = time.perf_counter() - t0
+                first_audio.set()
+                after = pause if ends_sentence(text) else phrase_pause  # a chunk cut mid-sentence
+                self._stamp(gen, turn, "tts_chunk", synth_s=round(synth_s, 4), audio_s=round(len(audio) / 24000, 4),
+                            pause_s=round(len(after) / 24000, 4) if len(audio) else 0.0, text=text)
+                if gen != self.generation or not len(audio):
+                    continue  # cancelled while synthesising, or nothing speakable (e.g. only an emoji)
+                pacer.handed_over(len(text), synth_s, (len(audio) + len(after)) / 24000, time.perf_counter())
+                if first:
+                    self._stamp(gen, turn, "tts_first_audio")
+                    first = False
+                spoken.append((s.index, text))
+                await sink.play(AudioChunk(turn, s.index, np.concatenate([audio, after])))
 
     def _synthesize(self, text: str) -> np.ndarray:
         from g2p import G2PError

@@ -109,3 +109,24 @@ def ends_sentence(text: str) -> bool:
 def _up_to_last_clause(text: str) -> str:
     marks = list(_CLAUSE.finditer(text + " "))
     return text[:marks[-1].start()].rstrip() + "." if marks else ""
+
+
+def split_to_fit(text: str, max_chars: int, min_words: int = 3) -> tuple[str, str]:
+    """(head, tail): `text` cut where a phrase ends so that the head has at most `max_chars`
+    characters and each side at least `min_words` words: after the last clause mark that fits,
+    else before the last phrase-opening word that fits. (text, "") when it fits whole or has no
+    such place: a sentence is better spoken whole than cut inside a phrase."""
+    if len(text) <= max_chars:
+        return text, ""
+    words = list(re.finditer(r"\S+", text))
+    best, best_is_clause = None, False
+    for i in range(min_words, len(words) - min_words + 1):
+        m = words[i]
+        if m.start() > max_chars + 1:
+            break
+        clause = words[i - 1].group()[-1] in ",;:—"
+        if clause or (not best_is_clause and m.group().lower().strip("\"'“”‘’") in _JOINERS):
+            best, best_is_clause = m.start(), clause or best_is_clause
+    if best is None:
+        return text, ""
+    return text[:best].rstrip(), text[best:].lstrip()

@@ -184,3 +184,37 @@ def test_a_muted_reply_does_not_keep_the_llm_waiting_for_audio(monkeypatch):
     pipe = Pipeline(Models(None, llm, None, config.load(), None), EventLog())
     said = asyncio.run(asyncio.wait_for(pipe.respond(1, "count to five", NullSink()), timeout=60))
     assert said == "One, two and three. Four. Five."
+
+
+# ---- keeping playback fed -----------------------------------------------------------------------
+class SlowTTS(FakeTTS):
+    """3 ms of synthesis and 20 ms of sound per character: a long sentence after a short first
+    chunk is not ready before that chunk has played."""
+
+    def stream(self, text, voice, speed):
+        import time
+
+        self.said.append(text)
+        time.sleep(0.003 * len(text))
+        yield np.full(480 * len(text), 0.1, np.float32)
+
+
+LONG_SECOND = ("She lived in the heart of a bustling market square with her loyal companions, the Luminous "
+               "Lions, who were known for their bravery and their kindness to every creature in the town.")
+
+
+@pytest.mark.parametrize("keep_up", [True, False])
+def test_a_long_sentence_that_would_not_be_ready_in_time_is_said_in_parts_cut_at_phrases(keep_up):
+    cfg = config.override(config.load(), "tts.keep_up", keep_up)
+    tts = SlowTTS()
+    pipe = Pipeline(Models(None, FakeLLM(["Once upon a time, ", LONG_SECOND + " "], "stop"), tts, cfg, None), EventLog())
+    said = respond(pipe, "tell me a story")
+    assert said.split() == ("Once upon a time, " + LONG_SECOND).split()
+    later = tts.said[1:]
+    assert " ".join(later).split() == LONG_SECOND.split()
+    if keep_up:
+        assert len(later) >= 2, later
+        assert all(p[-1] in ",;:" or later[i + 1].split()[0] in ("with", "who", "and", "in", "of", "for", "to")
+                   for i, p in enumerate(later[:-1])), later
+    else:
+        assert later == [LONG_SECOND]

@@ -1,6 +1,7 @@
 from hypothesis import given, settings, strategies as st
 
-from assistant.sentences import SentenceCutter
+from assistant.pacing import Pacer
+from assistant.sentences import SentenceCutter, split_to_fit
 
 
 def cut(pieces):
@@ -73,3 +74,42 @@ def test_first_chunk_rules_lose_no_text(words):
     assert " ".join(out).split() == " ".join(words).split()
     if out and len(out[0].split()) < len(words):
         assert len(out[0].split()) <= 8 or out[0][-1] in ".,"
+
+
+LONG = ("She lived in the heart of a bustling market square with her loyal companions, "
+        "the Luminous Lions, who were known for their bravery.")
+
+
+def test_a_sentence_too_long_for_the_time_left_is_cut_after_the_last_clause_that_fits():
+    assert split_to_fit(LONG, 80) == ("She lived in the heart of a bustling market square with her loyal companions,",
+                                      "the Luminous Lions, who were known for their bravery.")
+    # no comma in reach: before a joining word
+    assert split_to_fit(LONG, 60) == ("She lived in the heart of a bustling market square",
+                                      "with her loyal companions, the Luminous Lions, who were known for their bravery.")
+    assert split_to_fit(LONG, 500) == (LONG, "")
+    # nowhere to cut with three words each side: whole
+    assert split_to_fit("The capital of France is Paris.", 10) == ("The capital of France is Paris.", "")
+    assert split_to_fit(LONG, 0) == (LONG, "")
+
+
+@given(st.lists(st.sampled_from(["the", "cat,", "and", "sat", "on", "a", "mat;", "with", "dog", "Paris."]),
+                min_size=1, max_size=30), st.integers(0, 200))
+def test_a_cut_keeps_every_word_fits_the_budget_and_leaves_whole_phrases(words, max_chars):
+    text = " ".join(words)
+    head, tail = split_to_fit(text, max_chars)
+    assert (head + " " + tail).split() == text.split()
+    if tail:
+        assert len(head) <= max_chars
+        assert len(head.split()) >= 3 and len(tail.split()) >= 3
+        assert head[-1] in ",;:" or tail.split()[0] in ("and", "with", "on")
+
+
+def test_the_pacer_gives_the_characters_that_can_be_synthesised_before_playback_runs_dry():
+    p = Pacer()
+    assert p.budget_chars(0.0) is None  # nothing is playing yet: the first chunk goes whole
+    p.handed_over(chars=30, synth_s=0.3, play_s=2.0, now=1.0)  # 10 ms a character; plays until 3.0
+    assert p.budget_chars(1.0) == int(2.0 * 0.8 / 0.01)
+    assert p.budget_chars(2.5) == int(0.5 * 0.8 / 0.01)
+    assert p.budget_chars(4.0) == 0
+    p.handed_over(chars=10, synth_s=0.3, play_s=1.0, now=4.0)  # slower now (30 ms a char): it counts at once
+    assert p.budget_chars(4.0) == int(1.0 * 0.8 / 0.03)
