@@ -67,6 +67,11 @@ def turn_metrics(events: EventLog, turn: int) -> dict:
         "chunks": len(played),
         "max_gap_ms": max_gap_ms if played else None,   # the longest silence between chunks beyond their pauses
         "starved_ms": starved_ms if played else None,   # all such silences in the turn
+        # each chunk's synthesis from start to end, ms after the first was ready (playback's start):
+        # a start later than the chunk before's end means it waited for the LLM, not for the TTS
+        "chunk_times": [{"text": e.data["text"], "synth_start_ms": round((e.t_ns - played[0].t_ns) / 1e6 - 1000 * e.data["synth_s"], 1),
+                         "ready_ms": round((e.t_ns - played[0].t_ns) / 1e6, 1), "audio_s": e.data["audio_s"]}
+                        for e in played],
         "first_chunk": t["first_sentence_ready"].data.get("text", "") if "first_sentence_ready" in t else "",
         "skill": t["skill_answer"].data["skill"] if "skill_answer" in t else None,  # None: the LLM answered
     }

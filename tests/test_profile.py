@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -53,6 +54,10 @@ def test_profile_reports_each_turn_and_draws_the_timeline(tmp_path, engine):
         assert t["ttfa_ms"] >= t["endpoint_ms"] - 1
         assert t["ttfa_ms"] >= t["asr_ms"] + t["tts_first_ms"] - 1
         assert t["chunks"] >= 1 and 0 <= t["max_gap_ms"] <= t["starved_ms"] + 0.1
+        times = t["chunk_times"]
+        assert len(times) == t["chunks"] and times[0]["ready_ms"] == 0.0
+        assert all(c["synth_start_ms"] <= c["ready_ms"] for c in times) and " ".join(c["text"] for c in times)
+        assert sum(c["audio_s"] for c in times) == pytest.approx(t["reply_audio_s"], abs=0.05)
     assert report["budget_mb"] == 1024 and 200 < report["peak_rss_mb"] < 1024
     assert {"asr", "tts", "llm"} <= set(report["parts_mb"])
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
