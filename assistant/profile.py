@@ -41,13 +41,20 @@ def starvation(ready_ns: list[int], lengths_s: list[float]) -> tuple[float, floa
     return round(longest, 1), round(total, 1)
 
 
+def _chunk_time(chunk, zero_ns: int) -> dict:
+    ready_ms = (chunk.t_ns - zero_ns) / 1e6
+    return {"text": chunk.data["text"], "synth_start_ms": round(ready_ms - 1000 * chunk.data["synth_s"], 1),
+            "ready_ms": round(ready_ms, 1), "audio_s": chunk.data["audio_s"]}
+
+
 def turn_metrics(events: EventLog, turn: int) -> dict:
     t = {e.name: e for e in reversed(events.events) if e.turn == turn}  # first occurrence wins
     ns = {k: v.t_ns for k, v in t.items()}
-    played = [e for e in events.events if e.turn == turn and e.name == "tts_chunk" and e.data["audio_s"]]
+    chunk_events = [e for e in events.events if e.turn == turn and e.name == "tts_chunk"]
+    chunks = [e.data for e in chunk_events]
+    played = [e for e in chunk_events if e.data["audio_s"]]  # what was heard: a chunk without audio is skipped
     max_gap_ms, starved_ms = starvation([e.t_ns for e in played],
                                         [e.data["audio_s"] + e.data.get("pause_s", 0.0) for e in played])
-    chunks = [e.data for e in events.events if e.turn == turn and e.name == "tts_chunk"]
     synth = sum(c["synth_s"] for c in chunks)
     audio = sum(c["audio_s"] for c in chunks)
     tokens = t["llm_done"].data.get("tokens", 0) if "llm_done" in t else 0
@@ -69,9 +76,7 @@ def turn_metrics(events: EventLog, turn: int) -> dict:
         "starved_ms": starved_ms if played else None,   # all such silences in the turn
         # each chunk's synthesis from start to end, ms after the first was ready (playback's start):
         # a start later than the chunk before's end means it waited for the LLM, not for the TTS
-        "chunk_times": [{"text": e.data["text"], "synth_start_ms": round((e.t_ns - played[0].t_ns) / 1e6 - 1000 * e.data["synth_s"], 1),
-                         "ready_ms": round((e.t_ns - played[0].t_ns) / 1e6, 1), "audio_s": e.data["audio_s"]}
-                        for e in played],
+        "chunk_times": [_chunk_time(e, played[0].t_ns) for e in played],
         "first_chunk": t["first_sentence_ready"].data.get("text", "") if "first_sentence_ready" in t else "",
         "skill": t["skill_answer"].data["skill"] if "skill_answer" in t else None,  # None: the LLM answered
     }

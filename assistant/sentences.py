@@ -7,7 +7,8 @@ import re
 _END = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s)|\n+""")
 _FINAL = re.compile(r"""[.!?…]+["'”’)\]]*$""")  # the same, at the very end of the text
 # A clause ends at , ; : or — followed by white space: the first chunk of a reply may end there.
-_CLAUSE = re.compile(r"[,;:—]+(?=\s)")
+_CLAUSE_MARKS = ",;:—"
+_CLAUSE = re.compile(f"[{_CLAUSE_MARKS}]+(?=\\s)")
 # Words that open a new phrase: a first chunk with no comma may end just before one.
 _JOINERS = {"and", "but", "or", "so", "because", "that", "which", "who", "where", "when", "while",
             "with", "without", "to", "for", "in", "on", "at", "of", "from", "about", "after", "before",
@@ -16,6 +17,10 @@ _JOINERS = {"and", "but", "or", "so", "because", "that", "which", "who", "where"
 _ABBREV = {"mr", "mrs", "ms", "dr", "st", "sr", "jr", "prof", "vs", "etc", "e.g", "i.e", "no",
            "approx", "dept", "est", "fig", "inc", "ltd", "co", "mt", "ft", "jan", "feb", "mar",
            "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "a.m", "p.m", "u.s"}
+
+
+def _is_joiner(word: str) -> bool:
+    return word.lower().strip("\"'“”‘’") in _JOINERS
 
 
 def _is_false_end(text: str, end: int) -> bool:
@@ -70,7 +75,7 @@ class SentenceCutter:
         for i, m in enumerate(re.finditer(r"\S+(?=\s)", text)):
             if i > self._first_max_words:
                 break
-            if i >= max(self._first_min_words, 1) and m.group().lower().strip("\"'“”‘’") in _JOINERS:
+            if i >= max(self._first_min_words, 1) and _is_joiner(m.group()):
                 return m.start()
         return None
 
@@ -124,9 +129,9 @@ def split_to_fit(text: str, max_chars: int, min_words: int = 3) -> tuple[str, st
         m = words[i]
         if m.start() > max_chars + 1:
             break
-        clause = words[i - 1].group()[-1] in ",;:—"
-        if clause or (not best_is_clause and m.group().lower().strip("\"'“”‘’") in _JOINERS):
-            best, best_is_clause = m.start(), clause or best_is_clause
+        clause = words[i - 1].group()[-1] in _CLAUSE_MARKS
+        if clause or (not best_is_clause and _is_joiner(m.group())):
+            best, best_is_clause = m.start(), clause
     if best is None:
         return text, ""
     return text[:best].rstrip(), text[best:].lstrip()
