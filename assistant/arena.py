@@ -73,6 +73,17 @@ def tts_activations_mb(engine, model_path: Path, tokens: int, threads: int, spee
                        lambda: engine.synth_phonemes(speech_phonemes(tokens), speed=speed), cache_dir)
 
 
+def batched_activations_mb(batched, model_path: Path, tokens: int, threads: int, cache_dir: Path) -> tuple[float, bool]:
+    """One full batch of the batched Kokoro: max_batch items whose padded size is `tokens`."""
+    import onnxruntime
+
+    st = Path(model_path).stat()
+    each = speech_phonemes(max(8, tokens // batched.max_batch - 2))
+    return measured_mb("tts-batched-activations", [Path(model_path).name, str(st.st_size), onnxruntime.__version__,
+                                                   str(tokens), str(batched.max_batch), str(threads)],
+                       lambda: batched.synthesize_batch([each] * batched.max_batch), cache_dir)
+
+
 def asr_activations_mb(transcriber, model_dir: Path, seconds: float, cache_dir: Path) -> tuple[float, bool]:
     """Whisper on the longest utterance the VAD lets through: silence, so both the fitted window
     and, when that hears nothing, Whisper's own 30 s path run, as they may for a real one."""

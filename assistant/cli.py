@@ -222,7 +222,7 @@ def _print_profile(events, peak_mb: float, budget) -> None:
 
     turns = sorted({e.turn for e in events.events if e.turn > 0})
     rows = [profile.turn_metrics(events, t) for t in turns]
-    print(profile.table(profile.summary(rows, peak_mb, budget.report())), file=sys.stderr)
+    print(profile.table(profile.summary(rows, peak_mb, budget.report(), profile.tts_batch(events))), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,6 +26,7 @@ class ModelsConfig:
     llm: str = "smollm2-135m-instruct-q4_1"
     tts: str = "kokoro-v1.0-int8"
     tts_fast: str = "kokoro-fast"
+    tts_batched: str = "kokoro-batched-fast"
     voices: str = "kokoro-voices"
     vocab: str = "kokoro-vocab"
     g2p_gold: str = "misaki-us-gold"
@@ -66,6 +67,7 @@ class TtsConfig:
     phrase_pause_ms: int = 40
     max_chunk_tokens: int = 200
     keep_up: bool = True        # cut a sentence at a phrase when it would not be ready in time (assistant.pacing)
+    batch: str = "auto"         # sentences per batched call after the first chunk (assistant.batching)
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "tts.sentence_pause_ms": _range(0, 2000),
     "tts.phrase_pause_ms": _range(0, 2000),
     "tts.max_chunk_tokens": _range(32, 510),
+    "tts.batch": _one_of("auto", *(str(n) for n in range(1, 9))),
     "vad.aggressiveness": _one_of(0, 1, 2, 3),
     "vad.frame_ms": _one_of(10, 20, 30),
     "vad.preroll_ms": _range(0, 2000),
@@ -183,8 +186,9 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
 def _coerce(key: str, value: Any, typ: type) -> Any:
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
-    if typ is str and isinstance(value, int) and not isinstance(value, bool) and key.endswith("_device"):
-        value = str(value)  # a device may be given by index
+    if typ is str and isinstance(value, int) and not isinstance(value, bool) and (
+            key.endswith("_device") or key == "tts.batch"):
+        value = str(value)  # a device may be given by index; a batch size as a number
     if typ is tuple:  # TOML arrays arrive as lists; the frozen config keeps tuples
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"config key {key} = {value!r} must be a list of names",
@@ -274,8 +278,10 @@ def override(cfg: Config, dotted: str, value: Any) -> Config:
 
 def required_models(cfg: Config) -> list[str]:
     """Model-store names this config cannot run without. The fast TTS model counts only under
-    `tts.engine = "fast"`: with "auto" it is used once built (setup builds it), else the shipped one."""
+    `tts.engine = "fast"`: with "auto" it is used once built (setup builds it), else the shipped one.
+    The batched model is never required: it needs PyTorch to build, and the worker runs solo without it."""
     models = dict(vars(cfg.models))
+    models.pop("tts_batched")
     if cfg.tts.engine != "fast":
         models.pop("tts_fast")
     return list(dict.fromkeys(models.values()))

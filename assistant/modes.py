@@ -183,7 +183,7 @@ def profile(cfg: Config, store: ModelStore, inputs: list[Path] | None, turns: in
             if isinstance(sink, SpeakerSink):
                 sink.close()
     rows = [prof.turn_metrics(events, t) for t in range(1, loop.turns + 1)]
-    report = prof.summary(rows, peak.peak_mb, budget.report())
+    report = prof.summary(rows, peak.peak_mb, budget.report(), prof.tts_batch(events))
     if standin:
         report["simulation"] = f"{LABEL} ({standin}); words from the first pass"
         report["replayed"] = models.llm.replayed

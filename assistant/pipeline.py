@@ -27,7 +27,7 @@ from assistant.messages import AudioChunk, Phrase, ReplyEnd, Sentence
 from assistant.question_mark import restore_question
 from assistant.pacing import Pacer
 from assistant.sentences import SentenceCutter, ends_sentence, split_to_fit
-from assistant.arena import asr_activations_mb, tts_activations_mb
+from assistant.arena import asr_activations_mb, batched_activations_mb, tts_activations_mb
 from models.store import ModelStore
 
 if TYPE_CHECKING:  # importing the skills loads pint and hassil: only the modes that ask them do
@@ -61,6 +61,7 @@ class Models:
     tts: object | None  # tts.KokoroEngine; imported lazily so `import assistant` stays light
     cfg: Config         # the config as sized by the budget (LLM context may be smaller)
     skills: Skills | None = None  # asked before the LLM
+    batched: object | None = None  # tts.batched_engine.BatchedKokoro when batches pay here (assistant.batching)
 
 
 def tts_model_path(cfg: Config, store: ModelStore):
@@ -82,7 +83,7 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
     # thread spins after each call and took CPU from the models' threads on two cores: median
     # TTFA 704-718 ms with one BLAS thread against 800-830 with two, side by side.
     threadpool_limits(1, user_api="blas")
-    asr_model = tts_engine = llm_model = None
+    asr_model = tts_engine = llm_model = batched = None
     budget.pending += [part for part, wanted in (("asr", asr), ("tts", tts), ("llm", llm)) if wanted]
     measured = store.root.parent / "measured"  # this machine's working-memory figures (assistant/arena.py)
     if asr:
@@ -112,6 +113,7 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         cfg = override(cfg, "tts.max_chunk_tokens", tts_engine.max_tokens)
         _reserve(budget, "tts activations", *tts_activations_mb(tts_engine, tts_path, tts_engine.max_tokens,
                                                                   cfg.tts.threads, cfg.tts.speed, measured))
+        batched = _batched_tts(cfg, store, events, budget, tts_engine, tts_path, llm_path, measured)
     skills = None
     if llm and cfg.skills.enabled:  # they answer instead of the LLM, so only modes with one ask them
         from assistant.skills import Skills
@@ -126,7 +128,36 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         llm_model = budget.measure("llm", lambda: _warmed(chat_model(llm_path, cfg.llm), warm, cfg.llm.system_prompt),
                                    at_least=_llm_mb(llm_path, context))
         events.stamp(0, "load_llm_done")
-    return Models(asr_model, llm_model, tts_engine, cfg, skills)
+    return Models(asr_model, llm_model, tts_engine, cfg, skills, batched)
+
+
+def _batched_tts(cfg: Config, store: ModelStore, events: EventLog, budget: MemoryBudget, engine, solo_path,
+                 llm_path, measured):
+    """The batched Kokoro when `tts.batch` asks for batches, the model is built, a batch measured
+    faster than solo here ("auto") and the model and one full batch's activations fit the budget
+    beside what the LLM needs at least; else None, and the worker runs solo."""
+    from assistant.batching import choose, speeds
+
+    if cfg.tts.batch == "1" or store.status(cfg.models.tts_batched) != "cached":
+        return None
+    files = [f.name for f in store.artifact(cfg.models.tts_batched).files]
+    path = store.path(cfg.models.tts_batched, next((f for f in files if ".int8." in f), files[0]))  # not the fp32 one
+    vocab, voices = store.path(cfg.models.vocab), store.dir(cfg.models.voices)
+    measured_speeds = speeds(solo_path, path, vocab, voices, cfg.tts.threads, measured) if cfg.tts.batch == "auto" else None
+    size = choose(cfg.tts.batch, measured_speeds)
+    # its activations are about the solo engine's: the batch is capped at the same padded tokens
+    need = path.stat().st_size / MB * 1.3 + budget.parts.get("tts activations", budget.estimates.get("tts activations", 0))
+    fits = budget.left_mb() - (_llm_minimum_mb(llm_path) if llm_path else 0) >= need
+    events.stamp(0, "tts_batch", size=size if fits else 1, speeds=measured_speeds, fits_budget=fits)
+    if size < 2 or not fits:
+        return None
+    from tts.batched_engine import BatchedKokoro
+
+    batched = budget.measure("tts batched", lambda: BatchedKokoro(path, vocab, voices, threads=cfg.tts.threads,
+                                                                 max_batch=size, max_batch_tokens=engine.max_tokens))
+    _reserve(budget, "tts batched activations", *batched_activations_mb(batched, path, engine.max_tokens,
+                                                                        cfg.tts.threads, measured))
+    return batched
 
 
 def _reserve(budget: MemoryBudget, part: str, mb: float, just_measured: bool) -> None:
@@ -334,11 +365,30 @@ class Pipeline:
 
     async def _speak(self, turn: int, gen: int, sentences: asyncio.Queue, sink: Sink,
                      spoken: list[tuple[int, str]], first_audio: threading.Event) -> None:
+        """The TTS worker: the first chunk alone (the listener waits for it), then each sentence
+        alone or, with the batched model, the sentences waiting in the queue in one call."""
         pause = np.zeros(int(self.cfg.tts.sentence_pause_ms * 24), dtype=np.float32)
         phrase_pause = np.zeros(int(self.cfg.tts.phrase_pause_ms * 24), dtype=np.float32)
         pacer = Pacer()
         first = True
-        while (s := await sentences.get()) is not None:
+        batch = self.models.batched.max_batch if self.models.batched is not None else 1
+
+        async def hand_over(s: Sentence, text: str, audio: np.ndarray, synth_s: float, size: int) -> None:
+            nonlocal first
+            after = pause if ends_sentence(text) else phrase_pause  # a chunk cut mid-sentence
+            self._stamp(gen, turn, "tts_chunk", synth_s=round(synth_s, 4), audio_s=round(len(audio) / 24000, 4),
+                        pause_s=round(len(after) / 24000, 4) if len(audio) else 0.0, batch=size, text=text)
+            if gen != self.generation or not len(audio):
+                return  # cancelled while synthesising, or nothing speakable (e.g. only an emoji)
+            pacer.handed_over(len(text), synth_s, (len(audio) + len(after)) / 24000, time.perf_counter())
+            if first:
+                self._stamp(gen, turn, "tts_first_audio")
+                first = False
+            spoken.append((s.index, text))
+            await sink.play(AudioChunk(turn, s.index, np.concatenate([audio, after])))
+
+        held: list[Sentence | None] = []  # taken from the queue for a batch it did not fit into
+        while (s := held.pop() if held else await sentences.get()) is not None:
             if gen != self.generation:
                 continue
             if self.models.tts is None:  # chat --mute: the words were printed; nothing to synthesise
@@ -347,6 +397,22 @@ class Pipeline:
                 continue
             if first:
                 self._stamp(gen, turn, "first_sentence_ready", text=s.text)
+            # A batch's audio is ready only when all of it is: it takes the sentences waiting while
+            # they fit into the time the audio ahead of them plays (keep_up), so none is late.
+            group, room = [s], pacer.budget_chars(time.perf_counter()) if self.cfg.tts.keep_up else None
+            while not first and len(group) < batch and not sentences.empty():
+                more = sentences.get_nowait()
+                if more is None or (room is not None and sum(len(g.text) for g in group) + len(more.text) > room):
+                    held.append(more)
+                    break
+                group.append(more)
+            if len(group) > 1:
+                t0 = time.perf_counter()
+                audios = await asyncio.to_thread(self._synthesize_batch, [g.text for g in group])
+                synth_s = time.perf_counter() - t0
+                for g, audio in zip(group, audios):  # a barge-in meanwhile drops all of them
+                    await hand_over(g, g.text, audio, synth_s / len(group), len(group))
+                continue
             rest = s.text
             while rest and gen == self.generation:
                 # A sentence that would not be ready before the audio ahead of it has played goes in
@@ -355,19 +421,8 @@ class Pipeline:
                 text, rest = split_to_fit(rest, budget) if budget is not None else (rest, "")
                 t0 = time.perf_counter()
                 audio = await asyncio.to_thread(self._synthesize, text)
-                synth_s = time.perf_counter() - t0
                 first_audio.set()
-                after = pause if ends_sentence(text) else phrase_pause  # a chunk cut mid-sentence
-                self._stamp(gen, turn, "tts_chunk", synth_s=round(synth_s, 4), audio_s=round(len(audio) / 24000, 4),
-                            pause_s=round(len(after) / 24000, 4) if len(audio) else 0.0, text=text)
-                if gen != self.generation or not len(audio):
-                    continue  # cancelled while synthesising, or nothing speakable (e.g. only an emoji)
-                pacer.handed_over(len(text), synth_s, (len(audio) + len(after)) / 24000, time.perf_counter())
-                if first:
-                    self._stamp(gen, turn, "tts_first_audio")
-                    first = False
-                spoken.append((s.index, text))
-                await sink.play(AudioChunk(turn, s.index, np.concatenate([audio, after])))
+                await hand_over(s, text, audio, time.perf_counter() - t0, 1)
 
     def _synthesize(self, text: str) -> np.ndarray:
         from g2p import G2PError
@@ -378,6 +433,29 @@ class Pipeline:
         except (TTSError, G2PError):
             return np.zeros(0, np.float32)
         return np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+
+    def _synthesize_batch(self, texts: list[str]) -> list[np.ndarray]:
+        """Several sentences through one batched call (each text's phoneme pieces are items)."""
+        from g2p import G2PError
+        from tts import TTSError
+        from tts.kokoro import trim_silence
+
+        pieces: list[list[str]] = []
+        for text in texts:
+            try:
+                pieces.append(self.models.tts.pieces(text))
+            except (TTSError, G2PError):
+                pieces.append([])
+        flat = [p for ps in pieces for p in ps]
+        try:
+            audio = iter(self.models.batched.synthesize_batch(flat, self.cfg.tts.voice, self.cfg.tts.speed))
+        except TTSError:
+            return [self._synthesize(t) for t in texts]
+        out = []
+        for ps in pieces:
+            parts = [trim_silence(next(audio)) for _ in ps]
+            out.append(np.concatenate(parts) if parts else np.zeros(0, np.float32))
+        return out
 
 
 # ---- sinks --------------------------------------------------------------------------------

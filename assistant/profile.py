@@ -47,6 +47,16 @@ def _chunk_time(chunk, zero_ns: int) -> dict:
             "ready_ms": round(ready_ms, 1), "audio_s": chunk.data["audio_s"]}
 
 
+def call_sizes(batches: list[int]) -> list[int]:
+    """Sentences per TTS call, from each chunk's `batch` (the size of the call it came from; the
+    chunks of one call are consecutive)."""
+    sizes, i = [], 0
+    while i < len(batches):
+        sizes.append(max(1, batches[i]))
+        i += sizes[-1]
+    return sizes
+
+
 def turn_metrics(events: EventLog, turn: int) -> dict:
     t = {e.name: e for e in reversed(events.events) if e.turn == turn}  # first occurrence wins
     ns = {k: v.t_ns for k, v in t.items()}
@@ -72,6 +82,7 @@ def turn_metrics(events: EventLog, turn: int) -> dict:
         "llm_tokens_per_s": round(tokens / (gen_s / 1000), 1) if tokens > 1 and gen_s else None,
         "reply_audio_s": round(audio, 2),
         "chunks": len(played),
+        "tts_calls": call_sizes([c.get("batch", 1) for c in chunks]),  # sentences per call: 1 solo, more batched
         "max_gap_ms": max_gap_ms if played else None,   # the longest silence between chunks beyond their pauses
         "starved_ms": starved_ms if played else None,   # all such silences in the turn
         # each chunk's synthesis from start to end, ms after the first was ready (playback's start):
@@ -82,28 +93,45 @@ def turn_metrics(events: EventLog, turn: int) -> dict:
     }
 
 
-def summary(rows: list[dict], peak_rss_mb: float, budget: dict) -> dict:
+def summary(rows: list[dict], peak_rss_mb: float, budget: dict, batch: dict | None = None) -> dict:
     ttfa = [r["ttfa_ms"] for r in rows if r["ttfa_ms"] is not None]
     gaps = [r["max_gap_ms"] for r in rows if r.get("max_gap_ms") is not None]
     return {"turns": rows, "median_ttfa_ms": statistics.median(ttfa) if ttfa else None,
             "max_gap_ms": max(gaps) if gaps else None,
             "peak_rss_mb": round(peak_rss_mb, 1), "budget_mb": budget["budget_mb"],
             "headroom_mb": round(budget["budget_mb"] - peak_rss_mb, 1),
-            "parts_mb": budget["parts_mb"], "reserved_mb": budget.get("reserved_mb", {})}
+            "parts_mb": budget["parts_mb"], "reserved_mb": budget.get("reserved_mb", {}), "tts_batch": batch}
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):  # sentences per TTS call: "1+1+3"
+        return "+".join(map(str, value)) or "-"
+    return str(value)
+
+
+def tts_batch(events: EventLog) -> dict | None:
+    """What the TTS worker chose at start (assistant.batching): size, measured speeds, budget fit."""
+    return next((e.data for e in events.events if e.name == "tts_batch"), None)
 
 
 def table(report: dict) -> str:
     cols = [("turn", "turn", 4), ("ttfa_ms", "TTFA ms", 8), ("endpoint_ms", "endpt", 6), ("asr_ms", "ASR", 6),
             ("llm_ttft_ms", "LLM 1st", 8), ("first_chunk_ms", "chunk", 6), ("tts_first_ms", "TTS 1st", 8),
-            ("tts_rtf", "TTS RTF", 8), ("max_gap_ms", "gap ms", 7), ("llm_tokens_per_s", "tok/s", 6),
-            ("skill", "skill", 10)]
+            ("tts_rtf", "TTS RTF", 8), ("max_gap_ms", "gap ms", 7), ("tts_calls", "TTS calls", 10),
+            ("llm_tokens_per_s", "tok/s", 6), ("skill", "skill", 10)]
     head = " ".join(f"{label:>{w}}" for _, label, w in cols) + "  heard"
     lines = [head, "-" * len(head)]
     for r in report["turns"]:
-        cells = " ".join(f"{'-' if r[k] is None else r[k]:>{w}}" for k, _, w in cols)
+        cells = " ".join(f"{_cell(r.get(k)):>{w}}" for k, _, w in cols)
         lines.append(f"{cells}  {r['heard'][:40]}")
     parts = ", ".join([f"{k} {v:.0f}" for k, v in report["parts_mb"].items()]
                       + [f"{k} {v:.0f} reserved" for k, v in report.get("reserved_mb", {}).items()])
+    if report.get("tts_batch"):
+        b = report["tts_batch"]
+        lines.append(f"TTS batch {b['size']} (measured audio s per s by batch size: {b.get('speeds')}; "
+                     f"fits the budget: {b.get('fits_budget')})")
     lines.append(f"median TTFA {report['median_ttfa_ms']} ms; longest gap {report.get('max_gap_ms')} ms; peak RSS {report['peak_rss_mb']:.0f} MB of "
                  f"{report['budget_mb']} MB budget, {report['headroom_mb']:.0f} MB headroom ({parts})")
     return "\n".join(lines)

@@ -237,7 +237,7 @@ class ModelStore:
             with tempfile.TemporaryDirectory(dir=dest, prefix=".build-") as work:
                 log(f"  building {dest.name} from {source['from']} (about a minute)")
                 inputs = {key: self.dir(art) for key, art in source.get("with", {}).items()}
-                builder(Path(work), self.path(source["from"]), **inputs)
+                builder(Path(work), self.path(source["from"], source.get("from_file")), **inputs)
                 for spec in todo:
                     tmp = _tmp_in(dest, spec.name)
                     os.replace(Path(work) / spec.name, tmp)

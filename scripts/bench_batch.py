@@ -1,24 +1,26 @@
 #!/usr/bin/env python
-"""Throughput of batched Kokoro: batch 1/2/4/8 vs sequential single runs vs two concurrent runs.
+"""Throughput of batched Kokoro against the streaming engine, and NimbleEdge's threads sweep.
 
-    python scripts/bench_batch.py MODEL_DIR_OR_ONNX [--sizes 1,2,4,8] [--rounds 2] [--threads 2]
+    python scripts/bench_batch.py [BATCHED.onnx ...] [--sizes 1,2,4] [--threads 1,2] [--rounds 2]
+    (or: assistant bench batch ...; default models: the store's kokoro-batched-fast and
+    kokoro-batched int8: `assistant models build kokoro-batched kokoro-batched-fast`, PyTorch for the first)
 
-For every batch size b the same b sentences are synthesised three ways, alternated per round so
-that machine drift hits all of them alike:
-  batched     one session.run on the padded batch (intra-op threads = --threads)
-  sequential  b runs of one sentence each, same session
-  concurrent  two Python threads sharing one session with intra-op threads = 1, b/2 sentences each
-  shipped     (baseline) b single-sentence runs of the shipped int8 model, if present
-Throughput is audio seconds per wall second (median over rounds). Peak RSS is measured in a fresh
-process per batch size (load + one batched run). Batched items are checked against their solo
-runs: equal length in samples and mean log-mel distance.
+For every intra-op thread count t and batch size b the same b sentences are synthesised three
+ways, alternated per round so that machine drift hits all of them alike:
+  batched     one padded batch through the batched model (t threads)
+  sequential  b runs of the fast solo engine (kokoro-fast, what the pipeline speaks with; t threads)
+  concurrent  two Python threads sharing one fast solo session of 1 thread, b/2 sentences each
+Throughput is audio seconds (trimmed, as the pipeline plays them) per wall second, best of the
+rounds. Peak RSS: a fresh process per batch size (load + one batched run). Each batched item is
+compared with the fast solo engine's audio of the same sentence (length, log-mel distance). The
+4- and 8-core figures at the end are a projection from the measured 1 -> 2 thread scaling, not a
+measurement.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import resource
-import statistics
 import subprocess
 import sys
 import threading
@@ -28,35 +30,24 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from assistant.batching import SENTENCES  # noqa: E402
 from models.store import default_root  # noqa: E402
 
 MODELS = default_root()
 VOCAB = MODELS / "kokoro-vocab/vocab.json"
 VOICES = MODELS / "kokoro-voices"
-SHIPPED = MODELS / "kokoro-v1.0-int8/kokoro-v1.0.int8.onnx"
-
-# Assistant-like replies of similar length (2-3 s of audio each), as Kokoro phonemes.
-SENTENCES = [
-    "ʃˈʊɹ, hˈɪɹ ɪt ɪz.",
-    "aɪ sˈɛt ə tˈIməɹ fɔɹ tˈɛn mˈɪnəts.",
-    "ðə lˈIts ɪn ðə kˈɪʧən ɑɹ ˈɔf nˈW.",
-    "ɪts θɜɹti tˈu dəɡɹˈiz ˈWtsId.",
-    "jˈɛs, ðə dˈɔɹ ɪz lˈɑkt.",
-    "jʊɹ nˈɛkst mˈitɪŋ ɪz æt θɹˈi.",
-    "aɪ ˈædᵻd mˈɪlk tə ðə lˈɪst.",
-    "ðə mjˈuzɪk ɪz pˈɔzd.",
-]
+FAST = MODELS / "kokoro-fast/kokoro-fast.v3.onnx"
+BATCHED = [MODELS / "kokoro-batched-fast/kokoro-batched-fast.onnx", MODELS / "kokoro-batched/kokoro-batched.int8.onnx"]
 
 
-def _engine(model: Path, threads: int):
+def _batched(model: Path, threads: int):
     from tts.batched_engine import BatchedKokoro
 
     return BatchedKokoro(model, VOCAB, VOICES, threads=threads, max_batch=64)
 
 
 def _rss_child(model: str, b: int, threads: int) -> None:
-    e = _engine(Path(model), threads)
-    e.synthesize_batch(SENTENCES[:b])
+    _batched(Path(model), threads).synthesize_batch(SENTENCES[:b])
     # VmHWM belongs to this process image; ru_maxrss would carry the parent's peak across fork+exec
     hwm = [line for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("VmHWM:")]
     kib = int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -69,88 +60,53 @@ def peak_rss(model: Path, b: int, threads: int) -> float:
     return json.loads(out.stdout.strip().splitlines()[-1])["peak_rss_mib"]
 
 
-class _Shipped:
-    """The shipped single-sentence model, run the way tts.kokoro.KokoroEngine runs it."""
-
-    def __init__(self, threads: int) -> None:
-        import numpy as np
-        import onnxruntime as ort
-
-        from tts.kokoro import load_vocab
-        from tts.voices import load_voice
-
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
-        self.np = np
-        self.sess = ort.InferenceSession(str(SHIPPED), opts, providers=["CPUExecutionProvider"])
-        self.vocab, self.pack = load_vocab(VOCAB), load_voice(VOICES, "af_heart")
-
-    def __call__(self, p: str):
-        np = self.np
-        ids = [self.vocab[c] for c in p if c in self.vocab]
-        return self.sess.run(None, {"tokens": np.array([[0, *ids, 0]], dtype=np.int64),
-                                    "style": self.pack[len(ids) - 1][None],
-                                    "speed": np.array([1.0], dtype=np.float32)})[0]
-
-
 def bench(model: Path, sizes: list[int], rounds: int, threads: int, rss: bool) -> list[dict]:
-    from tts.batched.metrics import logmel_distance
-
-    shipped = _Shipped(threads) if SHIPPED.is_file() else None
-    if shipped:
-        shipped(SENTENCES[0])
-    main = _engine(model, threads)
-    conc = _engine(model, 1)
-    main.warm_up()
-    conc.warm_up()
     from tqdm import tqdm  # a bar on a terminal only
 
-    solo = [main.synthesize_batch([p])[0] for p in SENTENCES[: max(sizes)]]
+    from tts.batched.metrics import logmel_distance
+    from tts.kokoro import KokoroEngine, trim_silence
+
+    batched = _batched(model, threads)
+    solo = KokoroEngine(FAST, VOCAB, VOICES, threads=threads)
+    shared = KokoroEngine(FAST, VOCAB, VOICES, threads=1)
+    for engine in (solo, shared):
+        engine.synth_phonemes(SENTENCES[0])
+    batched.warm_up()
+    reference = [solo.synth_phonemes(p) for p in SENTENCES[: max(sizes)]]
     rows = []
     for b in sizes:
         items = SENTENCES[:b]
-        audio_s = sum(len(a) for a in solo[:b]) / 24000
+        audio_s = sum(len(a) for a in reference[:b]) / 24000
 
-        def batched():
-            return main.synthesize_batch(items, sort=False)
+        def run_batched():
+            return [trim_silence(a) for a in batched.synthesize_batch(items, sort=False)]
 
         def sequential():
-            return [main.synthesize_batch([p])[0] for p in items]
+            return [solo.synth_phonemes(p) for p in items]
 
         def concurrent():
             halves = [items[0::2], items[1::2]]
-            threads_ = [threading.Thread(target=lambda h=h: [conc.synthesize_batch([p]) for p in h]) for h in halves]
-            for t in threads_:
-                t.start()
-            for t in threads_:
-                t.join()
+            workers = [threading.Thread(target=lambda h=h: [shared.synth_phonemes(p) for p in h]) for h in halves]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
 
-        def shipped_seq():
-            return [shipped(p) for p in items]
-
-        modes = [("batched", batched), ("sequential", sequential), ("concurrent", concurrent)]
-        if shipped:
-            modes.append(("shipped", shipped_seq))
-        times = {name: [] for name, _ in modes}
+        modes = {"batched": run_batched, "sequential": sequential, "concurrent": concurrent}
+        best = {name: float("inf") for name in modes}
         out = None
-        for _ in tqdm(range(rounds), desc=f"batch {b}", disable=None, leave=False):
-            for name, fn in modes:
+        for _ in tqdm(range(rounds), desc=f"{threads} threads, batch {b}", disable=None, leave=False):
+            for name, fn in modes.items():
                 t0 = time.perf_counter()
                 r = fn()
-                times[name].append(time.perf_counter() - t0)
-                if name == "batched":
-                    out = r
-        d = [logmel_distance(a, s) for a, s in zip(out, solo[:b])]
-        same_len = all(len(a) == len(s) for a, s in zip(out, solo[:b]))
-        med = {k: statistics.median(v) for k, v in times.items()}
-        row = {"batch": b, "audio_s": round(audio_s, 2),
-               "batched_tput": round(audio_s / med["batched"], 2),
-               "sequential_tput": round(audio_s / med["sequential"], 2),
-               "concurrent_tput": round(audio_s / med["concurrent"], 2),
-               "shipped_tput": round(audio_s / med["shipped"], 2) if "shipped" in med else None,
-               "speedup_vs_seq": round(med["sequential"] / med["batched"], 2),
-               "max_logmel_db": round(max(d), 3), "lengths_equal": same_len,
-               "padding": round(max(len(a) for a in solo[:b]) * b / sum(len(a) for a in solo[:b]), 2)}
+                best[name] = min(best[name], time.perf_counter() - t0)
+                out = r if name == "batched" else out
+        d = [logmel_distance(a, s) for a, s in zip(out, reference[:b])]
+        row = {"threads": threads, "batch": b, "audio_s": round(audio_s, 2),
+               **{f"{k}_tput": round(audio_s / v, 2) for k, v in best.items()},
+               "batched_vs_sequential": round(best["sequential"] / best["batched"], 2),
+               "max_logmel_db": round(max(d), 2),
+               "max_len_diff_ms": round(max(abs(len(a) - len(s)) for a, s in zip(out, reference[:b])) / 24, 1)}
         if rss:
             row["peak_rss_mib"] = round(peak_rss(model, b, threads))
         rows.append(row)
@@ -159,36 +115,57 @@ def bench(model: Path, sizes: list[int], rounds: int, threads: int, rss: bool) -
 
 
 def table(model: Path, rows: list[dict]) -> str:
-    head = ("| batch | audio s | batched a-s/s | sequential a-s/s | 2 concurrent a-s/s | shipped int8 seq. a-s/s "
-            "| batched / sequential | max log-mel vs solo (dB) | lengths equal | padded / real samples "
-            "| peak RSS MiB |")
-    lines = [f"model: `{model.name}` (a-s/s = audio seconds per wall second)", "", head, "|" + "---|" * 11]
+    head = ("| threads | batch | audio s | batched a-s/s | fast solo sequential a-s/s | 2 concurrent fast solo a-s/s "
+            "| batched / sequential | max log-mel vs fast solo (dB) | max length diff ms | peak RSS MiB |")
+    lines = [f"model: `{model.name}` (a-s/s = audio seconds per wall second)", "", head, "|" + "---|" * 10]
     for r in rows:
-        lines.append(f"| {r['batch']} | {r['audio_s']} | {r['batched_tput']} | {r['sequential_tput']} | "
-                     f"{r['concurrent_tput']} | {r['shipped_tput'] or '-'} | {r['speedup_vs_seq']}× | {r['max_logmel_db']} | "
-                     f"{'yes' if r['lengths_equal'] else 'NO'} | {r['padding']} | {r.get('peak_rss_mib', '-')} |")
+        lines.append(f"| {r['threads']} | {r['batch']} | {r['audio_s']} | {r['batched_tput']} | {r['sequential_tput']} | "
+                     f"{r['concurrent_tput']} | {r['batched_vs_sequential']}× | {r['max_logmel_db']} | "
+                     f"{r['max_len_diff_ms']} | {r.get('peak_rss_mib', '-')} |")
+    lines += ["", *projection(rows)]
     return "\n".join(lines)
+
+
+def projection(rows: list[dict]) -> list[str]:
+    """4 and 8 cores, PROJECTED: each further doubling of threads assumed to scale as 1 -> 2 did."""
+    by = {(r["threads"], r["batch"]): r for r in rows}
+    out = []
+    for b in sorted({r["batch"] for r in rows}):
+        if (1, b) not in by or (2, b) not in by:
+            continue
+        one, two = by[(1, b)], by[(2, b)]
+        cells = []
+        for mode in ("batched", "sequential"):
+            scale = two[f"{mode}_tput"] / one[f"{mode}_tput"]
+            cells.append(f"{mode} x{scale:.2f} per doubling -> 4 cores {two[f'{mode}_tput'] * scale:.2f}, "
+                         f"8 cores {two[f'{mode}_tput'] * scale ** 2:.2f} a-s/s")
+        out.append(f"projection (not measured), batch {b}: " + "; ".join(cells))
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", type=Path, help="a built model .onnx, or the build directory (benches fp32 and int8)")
-    p.add_argument("--sizes", default="1,2,4,8")
+    p.add_argument("models", type=Path, nargs="*", help="batched .onnx models (default: the store's kokoro-batched-fast and kokoro-batched int8)")
+    p.add_argument("--sizes", default="1,2,4")
     p.add_argument("--rounds", type=int, default=2)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", default="1,2", help="intra-op thread counts to sweep")
     p.add_argument("--no-rss", action="store_true")
     p.add_argument("--rss-child", type=int, default=0, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.rss_child:
-        _rss_child(str(a.model), a.rss_child, a.threads)
+        _rss_child(str(a.models[0]), a.rss_child, int(a.threads))
         return 0
-    models = [a.model] if a.model.suffix == ".onnx" else \
-        [m for m in (a.model / "kokoro-batched.fp32.onnx", a.model / "kokoro-batched.int8.onnx") if m.is_file()]
-    if not models:
-        print(f"no batched model at {a.model}; build one with: python -m tts.batched DIR", file=sys.stderr)
+    models = a.models or [m for m in BATCHED if m.is_file()] or BATCHED[:1]
+    missing = [m for m in [*models, FAST] if not m.is_file()]
+    if missing:
+        print(f"not built: {', '.join(map(str, missing))}; build with `assistant models build kokoro-fast` and "
+              "`assistant models build kokoro-batched` (the batched model needs PyTorch)", file=sys.stderr)
         return 2
     sizes = [int(s) for s in a.sizes.split(",")]
-    reports = [table(m, bench(m, sizes, a.rounds, a.threads, not a.no_rss)) for m in models]
+    reports = []
+    for m in models:
+        rows = [r for t in a.threads.split(",") for r in bench(m, sizes, a.rounds, int(t), not a.no_rss)]
+        reports.append(table(m, rows))
     print("\n\n".join(reports))
     return 0
 

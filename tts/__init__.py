@@ -19,7 +19,9 @@ from tts.kokoro import SAMPLE_RATE, KokoroEngine
 __all__ = ["KokoroEngine", "TTSError", "SAMPLE_RATE", "synthesize", "synthesize_batch", "default_engine"]
 
 
-VOCAB, VOICES, BATCHED = "kokoro-vocab", "kokoro-voices", "kokoro-batched"
+VOCAB, VOICES = "kokoro-vocab", "kokoro-voices"
+# the batched models, fastest first: (artifact, file)
+BATCHED = (("kokoro-batched-fast", "kokoro-batched-fast.onnx"), ("kokoro-batched", "kokoro-batched.int8.onnx"))
 
 
 @lru_cache(maxsize=1)
@@ -42,11 +44,12 @@ def _batched_engine():
     import models
 
     store = models.default_store(auto_fetch=False)
-    if store.status(BATCHED) != "cached":
+    built = [(name, file) for name, file in BATCHED if store.status(name) == "cached"]
+    if not built:
         return None
     from tts.batched_engine import BatchedKokoro
 
-    return BatchedKokoro(store.path(BATCHED, "kokoro-batched.int8.onnx"), store.path(VOCAB),
+    return BatchedKokoro(store.path(*built[0]), store.path(VOCAB),
                          store.dir(VOICES), max_batch=4)
 
 

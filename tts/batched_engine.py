@@ -26,9 +26,11 @@ __all__ = ["BatchedKokoro", "SAMPLE_RATE"]
 
 class BatchedKokoro:
     def __init__(self, model_path: Path, vocab_path: Path, voices_dir: Path, threads: int = 2,
-                 max_batch: int = 8, workers: int = 1) -> None:
+                 max_batch: int = 8, workers: int = 1, max_batch_tokens: int | None = None) -> None:
         """`workers` > 1 runs that many batches at once on the one session (Python threads); on a
-        2-core CPU threads=1, workers=2 gives more throughput than one 2-thread run at a time."""
+        2-core CPU threads=1, workers=2 gives more throughput than one 2-thread run at a time.
+        `max_batch_tokens` caps a batch's padded size (items x longest item's tokens): activations
+        grow with it, so a memory budget that allows one run of N tokens allows batches of N."""
         import onnxruntime as ort
 
         self.session = ort.InferenceSession(str(model_path), session_options(threads),
@@ -42,6 +44,7 @@ class BatchedKokoro:
         self.bank = VoiceBank(voices_dir)
         self.max_batch = max(1, int(max_batch))
         self.workers = max(1, int(workers))
+        self.max_batch_tokens = max_batch_tokens
 
     # ---- voices ------------------------------------------------------------------------------
     def voice(self, spec: str) -> np.ndarray:
@@ -77,6 +80,20 @@ class BatchedKokoro:
             "speed": np.array([speed], dtype=np.float32)})
         return [audio[b, : int(audio_len[b])].astype(np.float32, copy=True) for b in range(len(ids))]
 
+    def _groups(self, order: list[int], lengths: list[int]) -> list[list[int]]:
+        """Consecutive items of `order` in batches of at most max_batch items and, when set,
+        max_batch_tokens padded tokens (an item longer than that alone still gets a batch)."""
+        groups: list[list[int]] = []
+        for k in order:
+            g = groups[-1] if groups else None
+            if g is not None and len(g) < self.max_batch and (
+                    self.max_batch_tokens is None
+                    or (len(g) + 1) * max(lengths[k], *(lengths[j] for j in g)) <= self.max_batch_tokens):
+                g.append(k)
+            else:
+                groups.append([k])
+        return groups
+
     def synthesize_batch(self, phoneme_strings: Sequence[str], styles: Styles = "af_heart",
                          speed: float = 1.0, sort: bool = True) -> list[np.ndarray]:
         """Phoneme strings (≤ 510 symbols each) to audio, one array per string, in input order.
@@ -93,7 +110,7 @@ class BatchedKokoro:
         todo = [k for k, i in enumerate(ids) if i]
         if sort:
             todo.sort(key=lambda k: len(ids[k]))
-        groups = [todo[i:i + self.max_batch] for i in range(0, len(todo), self.max_batch)]
+        groups = self._groups(todo, [len(i) + 2 for i in ids])
 
         def work(group: list[int]) -> None:
             for k, a in zip(group, self.run([ids[k] for k in group], rows[group], speed)):
