@@ -153,7 +153,7 @@ def dispatch(args: argparse.Namespace) -> int:
         from assistant.doctor import doctor
 
         cfg = config_mod.load(args.config)
-        return doctor(store, set(_used_models(cfg, store)), cfg.models.llm)
+        return doctor(store, set(_used_models(cfg, store)), config_mod.fallback_llm(cfg))
     cfg = _config(args)
     if args.command == "say":
         seconds = modes.say(cfg, store, args.text, args.output)
@@ -222,7 +222,8 @@ def _print_profile(events, peak_mb: float, budget) -> None:
 
     turns = sorted({e.turn for e in events.events if e.turn > 0})
     rows = [profile.turn_metrics(events, t) for t in turns]
-    print(profile.table(profile.summary(rows, peak_mb, budget.report(), profile.tts_batch(events))), file=sys.stderr)
+    print(profile.table(profile.summary(rows, peak_mb, budget.report(), profile.tts_batch(events),
+                                              profile.llm_choice(events))), file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,7 +23,8 @@ except ModuleNotFoundError:  # Python 3.10
 @dataclass(frozen=True)
 class ModelsConfig:
     asr: str = "whisper-tiny.en"
-    llm: str = "smollm2-135m-instruct-q4_1"
+    llm: str = "auto"           # or one model-store name; "auto": the first of llm_choices that is here and fits
+    llm_choices: tuple[str, ...] = ("llama-3.2-1b-instruct-q4_k_m", "smollm2-135m-instruct-q4_1")
     tts: str = "kokoro-v1.0-int8"
     tts_fast: str = "kokoro-fast"
     tts_batched: str = "kokoro-batched-fast"
@@ -106,6 +107,7 @@ class RuntimeConfig:
     first_chunk_min_words: int = 3
     first_chunk_max_words: int = 8
     llm_waits_for_first_audio: bool = True
+    llm_waits_for_late_audio: bool = True    # also while a later chunk that playback waits for is synthesised
     warm_up: bool = True
 
 
@@ -180,6 +182,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "runtime.first_chunk_min_words": _range(0, 50),
     "runtime.first_chunk_max_words": _range(0, 50),
     "skills.list": _each_of(*SKILL_NAMES),
+    "models.llm_choices": ((lambda v: len(v) > 0 and "auto" not in v), "a non-empty list of model names"),
 }
 
 
@@ -279,9 +282,12 @@ def override(cfg: Config, dotted: str, value: Any) -> Config:
 def required_models(cfg: Config) -> list[str]:
     """Model-store names this config cannot run without. The fast TTS model counts only under
     `tts.engine = "fast"`: with "auto" it is used once built (setup builds it), else the shipped one.
-    The batched model is never required: it needs PyTorch to build, and the worker runs solo without it."""
+    The batched model is never required: it needs PyTorch to build, and the worker runs solo without it.
+    With `models.llm = "auto"` only its fallback is: a better choice runs once it has been fetched."""
     models = dict(vars(cfg.models))
     models.pop("tts_batched")
+    models.pop("llm_choices")
+    models["llm"] = fallback_llm(cfg)
     if cfg.tts.engine != "fast":
         models.pop("tts_fast")
     return list(dict.fromkeys(models.values()))
@@ -290,3 +296,14 @@ def required_models(cfg: Config) -> list[str]:
 def tts_model(cfg: Config, fast_built: bool) -> str:
     """The Kokoro model `tts.engine` selects (models.kokoro_model's rule, with this config's names)."""
     return kokoro_model(cfg.tts.engine, fast_built, shipped=cfg.models.tts, fast=cfg.models.tts_fast)
+
+
+def llm_candidates(cfg: Config) -> list[str]:
+    """The LLMs this config may run, best first: `models.llm`, or with "auto" `models.llm_choices`
+    (pipeline.pick_llm takes the first that is in the store and fits the budget)."""
+    return list(cfg.models.llm_choices) if cfg.models.llm == "auto" else [cfg.models.llm]
+
+
+def fallback_llm(cfg: Config) -> str:
+    """The LLM that runs when nothing better fits: the one setup fetches (the embedded default)."""
+    return llm_candidates(cfg)[-1]

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         from assistant import config
         from models import default_store
 
-        path = default_store().path(config.load().models.llm)
+        path = default_store().path(config.fallback_llm(config.load()))
     result = check(path)
     print(f"{'ok' if result.ok else 'error'}: {result.message}", file=sys.stderr if not result.ok else sys.stdout)
     if not result.ok:

@@ -13,7 +13,7 @@ from pathlib import Path
 from assistant import profile as prof
 from assistant.audio import ASR_RATE, input_rate, read_wav, write_wav
 from assistant.budget import MemoryBudget, PeakSampler
-from assistant.config import Config, load, override
+from assistant.config import Config, fallback_llm, load, override
 from assistant.errors import AudioError, InputError
 from assistant.events import EventLog
 from assistant.llm import ChatModel
@@ -52,7 +52,7 @@ def run_file(cfg: Config, store: ModelStore, events: EventLog, in_path: Path, ou
         raise InputError(f"no speech found in {in_path}" if wake is None else
                          f"no wake word ({cfg.audio.wake_word}) followed by a question in {in_path}",
                          "check that the file holds spoken words")
-    models = load_models(cfg, store, events, budget or _budget(cfg))
+    models = load_models(cfg, store, events, budget or _budget(cfg), say=_say)
     pipeline = Pipeline(models, events)
     sink = WavSink(events, cfg.audio.reply_gap_ms)
 
@@ -108,7 +108,7 @@ def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | N
     wake = _wake_word(cfg)  # a missing package: say so before the models load too
     echo, gate = _echo_and_gate(cfg)
     sink = SpeakerSink(events, cfg.audio.output_device, echo)
-    models = load_models(cfg, store, events, budget or _budget(cfg))
+    models = load_models(cfg, store, events, budget or _budget(cfg), say=_say)
 
     async def main(ptt=None) -> None:
         pipeline = Pipeline(models, events)
@@ -155,7 +155,7 @@ def profile(cfg: Config, store: ModelStore, inputs: list[Path] | None, turns: in
 
         from assistant.llm_standin import LABEL, ReplayChat
 
-        real = override(cfg, "models.llm", load().models.llm)  # the profile's own model is not here
+        real = override(cfg, "models.llm", fallback_llm(load()))  # the embedded default, not the profile's model
         print(f"{LABEL}: first, {real.models.llm} answers the turns")
         # in a process of its own: what it loaded must not stay in this one's RSS, the budget's base
         with multiprocessing.get_context("spawn").Pool(1) as pool:
@@ -166,7 +166,7 @@ def profile(cfg: Config, store: ModelStore, inputs: list[Path] | None, turns: in
     events = EventLog()
     budget = _budget(cfg)
     with PeakSampler() as peak:
-        models = load_models(cfg, store, events, budget, chat_model=chat_model)
+        models = load_models(cfg, store, events, budget, chat_model=chat_model, say=_say)
         echo, gate = _echo_and_gate(cfg) if not inputs else (None, None)  # files carry no echo
         try:
             sink = SpeakerSink(events, cfg.audio.output_device, echo)
@@ -183,7 +183,7 @@ def profile(cfg: Config, store: ModelStore, inputs: list[Path] | None, turns: in
             if isinstance(sink, SpeakerSink):
                 sink.close()
     rows = [prof.turn_metrics(events, t) for t in range(1, loop.turns + 1)]
-    report = prof.summary(rows, peak.peak_mb, budget.report(), prof.tts_batch(events))
+    report = prof.summary(rows, peak.peak_mb, budget.report(), prof.tts_batch(events), prof.llm_choice(events))
     if standin:
         report["simulation"] = f"{LABEL} ({standin}); words from the first pass"
         report["replayed"] = models.llm.replayed
@@ -210,7 +210,7 @@ def _answers(cfg: Config, store_root: Path, inputs: list[Path]) -> dict[str, str
 
 # ---- chat: typed in, printed (and spoken) out ----------------------------------------------
 def chat(cfg: Config, store: ModelStore, events: EventLog, mute: bool) -> None:
-    models = load_models(cfg, store, events, _budget(cfg), asr=False, tts=not mute)
+    models = load_models(cfg, store, events, _budget(cfg), asr=False, tts=not mute, say=_say)
     pipeline = Pipeline(models, events)
     sink = NullSink() if mute else SpeakerSink(events, cfg.audio.output_device)
 

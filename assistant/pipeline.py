@@ -10,6 +10,7 @@ work from an older generation, so a cancelled reply can never be played.
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from assistant.asr import Transcriber
 from assistant.budget import MemoryBudget, kv_bytes_per_token, MB
-from assistant.config import Config, override, tts_model
+from assistant.config import Config, llm_candidates, override, tts_model
 from assistant.events import EventLog
 from assistant.llm import ChatModel, Conversation
 from assistant.messages import AudioChunk, Phrase, ReplyEnd, Sentence
@@ -43,6 +44,10 @@ MIN_CONTEXT = 512
 TTS_MB_PER_TOKEN = 1.7
 MIN_TTS_TOKENS = 64
 FIRST_AUDIO_WAIT_S = 5.0  # the LLM never waits longer than this for the first chunk's audio
+# A sentence let go before it is written must be able to end before the token cap (a capped reply
+# drops its unfinished last sentence, but a head already spoken cannot be taken back). 32 tokens
+# are about 24 words: a long spoken sentence.
+LET_GO_TOKENS_LEFT = 32
 
 
 class Sink(Protocol):
@@ -71,12 +76,14 @@ def tts_model_path(cfg: Config, store: ModelStore):
 
 
 def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: MemoryBudget,
-                asr: bool = True, llm: bool = True, tts: bool = True, chat_model=ChatModel) -> Models:
+                asr: bool = True, llm: bool = True, tts: bool = True, chat_model=ChatModel,
+                say: Callable[[str], None] = lambda line: None) -> Models:
     """Load what the mode needs within the budget, stamping how long each part took.
-    `chat_model(path, LlmConfig)` makes the LLM (the profile's latency stand-in replaces it).
+    `chat_model(path, LlmConfig)` makes the LLM (the profile's latency stand-in replaces it);
+    `say` gets the start-up lines a user should read (which LLM runs, and why).
 
-    Order matters: the LLM comes last because its context length is sized from what
-    the other parts left over.
+    Order matters: the LLM is chosen once the models that do not shrink are loaded, and loaded
+    last because its context length is sized from what the other parts left over.
     """
     warm = cfg.runtime.warm_up
     # numpy's own work here is small (mel filters, resampling, echo FFTs), but OpenBLAS's extra
@@ -92,7 +99,7 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         _reserve(budget, "asr activations", *asr_activations_mb(asr_model, store.dir(cfg.models.asr),
                                                                   cfg.vad.max_utterance_s, measured))
         events.stamp(0, "load_asr_done")
-    llm_path = store.path(cfg.models.llm) if llm else None
+    llm_path = None
     if tts:
         from tts import KokoroEngine
 
@@ -109,6 +116,13 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
         events.stamp(0, "load_tts_start")
         tts_engine = budget.measure("tts", load_tts)
         events.stamp(0, "load_tts_done")
+    if llm:
+        # what shrinks to fit (the TTS chunk length, the LLM's context) is sized after the choice
+        name, why = pick_llm(cfg, store, budget.left_mb() - (MIN_TTS_TOKENS * TTS_MB_PER_TOKEN if tts else 0.0))
+        cfg, llm_path = override(cfg, "models.llm", name), store.path(name)
+        events.stamp(0, "llm_choice", model=name, why=why)
+        say(f"LLM: {name} ({why})")
+    if tts:
         tts_engine.max_tokens = _tts_tokens_that_fit(cfg, budget, llm_path)
         cfg = override(cfg, "tts.max_chunk_tokens", tts_engine.max_tokens)
         _reserve(budget, "tts activations", *tts_activations_mb(tts_engine, tts_path, tts_engine.max_tokens,
@@ -129,6 +143,27 @@ def load_models(cfg: Config, store: ModelStore, events: EventLog, budget: Memory
                                    at_least=_llm_mb(llm_path, context))
         events.stamp(0, "load_llm_done")
     return Models(asr_model, llm_model, tts_engine, cfg, skills, batched)
+
+
+def pick_llm(cfg: Config, store: ModelStore, room_mb: float) -> tuple[str, str]:
+    """The LLM to run, and why. An explicit `models.llm` is taken as it is (the budget refuses it
+    with its parts listed if it cannot fit). With "auto", the first of `models.llm_choices` that is
+    in the store and whose minimum (weights, scratch, a MIN_CONTEXT KV cache) fits in `room_mb`;
+    the last choice is the fallback, refused like an explicit one if even it cannot fit."""
+    names = llm_candidates(cfg)
+    if cfg.models.llm != "auto":
+        return names[0], "models.llm in the config"
+    passed = []
+    for name in names[:-1]:
+        if store.status(name) != "cached":
+            passed.append(f"{name} is not in the store: `assistant models fetch {name}` to use it")
+            continue
+        need = _llm_minimum_mb(store.path(name))
+        if need <= room_mb:
+            return name, f"auto: the first of models.llm_choices that fits, {need:.0f} of {room_mb:.0f} MB left"
+        passed.append(f"{name} needs {need:.0f} MB and the budget leaves {room_mb:.0f}: "
+                      f"raise runtime.memory_budget_mb by {math.ceil((need - room_mb) / 10) * 10} to use it")
+    return names[-1], ("auto: " + "; ".join(passed)) if passed else "auto"
 
 
 def _batched_tts(cfg: Config, store: ModelStore, events: EventLog, budget: MemoryBudget, engine, solo_path,
@@ -231,10 +266,10 @@ class Pipeline:
         # what the LLM reads, now and in later turns' history
         asked = restore_question(user_text) if self.cfg.llm.restore_question else user_text
 
-        def write(tokens, first_cut, first_audio):
+        def write(tokens, llm_go):
             if answer:
                 return self._recite(turn, gen, answer, tokens)
-            return self._generate(turn, gen, self.conversation.messages(asked), tokens, cancel, first_cut, first_audio)
+            return self._generate(turn, gen, self.conversation.messages(asked), tokens, cancel, llm_go)
 
         text = await self._reply(turn, gen, cancel, write, sink, echo)
         if gen == self.generation or text:  # a speculation dropped before a word was heard leaves no trace
@@ -275,16 +310,20 @@ class Pipeline:
     async def _reply(self, turn: int, gen: int, cancel: threading.Event, write, sink: Sink, echo) -> str:
         """Run `write` (the LLM or a skill, into the token queue), the cutter and the TTS until the
         reply has played; returns the words the user heard (after a barge-in, only those)."""
-        # On two cores the LLM and the first chunk's TTS slow each other down; the listener is
-        # waiting for that first audio, so the LLM pauses from the first cut until it exists.
-        first_cut, first_audio = threading.Event(), threading.Event()
+        # On two cores the LLM and the TTS slow each other down. While the listener waits for audio
+        # (the first chunk, and with runtime.llm_waits_for_late_audio a later one that playback would
+        # run dry before), the LLM pauses: `llm_go` is clear from the first cut until the first
+        # audio exists, and while such a chunk is synthesised.
+        llm_go = threading.Event()
+        llm_go.set()
         tokens: asyncio.Queue[str | ReplyEnd] = asyncio.Queue(TOKEN_QUEUE)
         sentences: asyncio.Queue[Sentence | None] = asyncio.Queue(SENTENCE_QUEUE)
         spoken: list[tuple[int, str]] = []
+        pacer = Pacer()  # when the audio handed over runs out: the cutter and the TTS both keep up with it
         tasks = [
-            asyncio.create_task(write(tokens, first_cut, first_audio)),
-            asyncio.create_task(self._cut(turn, gen, tokens, sentences, echo, first_cut)),
-            asyncio.create_task(self._speak(turn, gen, sentences, sink, spoken, first_audio)),
+            asyncio.create_task(write(tokens, llm_go)),
+            asyncio.create_task(self._cut(turn, gen, tokens, sentences, echo, llm_go, pacer)),
+            asyncio.create_task(self._speak(turn, gen, sentences, sink, spoken, llm_go, pacer)),
         ]
         try:
             await asyncio.gather(*tasks)
@@ -292,7 +331,7 @@ class Pipeline:
                 await sink.end_turn(turn)
         finally:
             cancel.set()  # stops the LLM thread if anything downstream failed or was cancelled
-            first_audio.set()
+            llm_go.set()
             for t in tasks:
                 t.cancel()
         played = sink.played(turn)
@@ -309,22 +348,24 @@ class Pipeline:
         self._cancel.set()
 
     async def _generate(self, turn: int, gen: int, messages: list[dict], out: asyncio.Queue, cancel: threading.Event,
-                        first_cut: threading.Event, first_audio: threading.Event) -> None:
+                        llm_go: threading.Event) -> None:
         loop = asyncio.get_running_loop()
         yield_to_tts = self.cfg.runtime.llm_waits_for_first_audio
 
         def produce() -> str | None:
             # Runs in a worker thread; `put` blocks it when the cutter falls behind.
-            n = 0
+            n, held = 0, 0.0  # held: seconds not decoding (paused for the TTS, or the queue was full)
             reply = self.models.llm.stream(messages, cancel)
             for piece in reply:
                 if n == 0:
                     self._stamp(gen, turn, "llm_first_token")
                 n += 1
+                t0 = time.perf_counter()
                 asyncio.run_coroutine_threadsafe(out.put(piece), loop).result()
-                if yield_to_tts and first_cut.is_set() and not first_audio.is_set():
-                    first_audio.wait(FIRST_AUDIO_WAIT_S)
-            self._stamp(gen, turn, "llm_done", tokens=n, finish=reply.finish_reason)
+                if yield_to_tts and not llm_go.is_set():
+                    llm_go.wait(FIRST_AUDIO_WAIT_S)
+                held += time.perf_counter() - t0
+            self._stamp(gen, turn, "llm_done", tokens=n, finish=reply.finish_reason, held_s=round(held, 4))
             return reply.finish_reason
 
         self._stamp(gen, turn, "llm_start")
@@ -344,37 +385,50 @@ class Pipeline:
         await out.put(ReplyEnd())
 
     async def _cut(self, turn: int, gen: int, tokens: asyncio.Queue, out: asyncio.Queue, echo,
-                   first_cut: threading.Event) -> None:
+                   llm_go: threading.Event, pacer: Pacer) -> None:
         cutter = SentenceCutter(self.cfg.runtime.first_chunk_min_words, self.cfg.runtime.first_chunk_max_words)
-        index = 0
+        index = pieces = 0
+        let_go_until = self.cfg.llm.max_reply_tokens - LET_GO_TOKENS_LEFT  # a piece is about a token
+
+        async def send(chunks: list[str]) -> None:
+            nonlocal index
+            for text in chunks:
+                pacer.queued(len(text))
+                await out.put(Sentence(turn, index, text))
+                index += 1
+
         while isinstance(piece := await tokens.get(), (str, Phrase)):
             if gen != self.generation:
                 continue  # drain the LLM quietly; it stops at its next token
             phrase = isinstance(piece, Phrase)
+            pieces += 1
             if echo:
                 echo(piece.text + " " if phrase else piece)
             chunks = cutter.phrase(piece.text) if phrase else cutter.push(piece)
-            for text in chunks:
-                await out.put(Sentence(turn, index, text))
-                index += 1
-                first_cut.set()
-        for text in cutter.flush(cut_short=piece.cut_short):
-            await out.put(Sentence(turn, index, text))
-            index += 1
+            if chunks and not index:
+                llm_go.clear()  # the first chunk: the LLM pauses until its audio exists
+            await send(chunks)
+            # An LLM slower than speech: the sentence it is writing would not be ready before the
+            # audio ahead of it ends, so its head goes now, cut at a phrase.
+            if (self.cfg.tts.keep_up and pieces <= let_go_until
+                    and pacer.late(len(cutter.pending.strip()), time.perf_counter())):
+                await send(cutter.let_go())
+        await send(cutter.flush(cut_short=piece.cut_short))
         await out.put(None)
 
     async def _speak(self, turn: int, gen: int, sentences: asyncio.Queue, sink: Sink,
-                     spoken: list[tuple[int, str]], first_audio: threading.Event) -> None:
+                     spoken: list[tuple[int, str]], llm_go: threading.Event, pacer: Pacer) -> None:
         """The TTS worker: the first chunk alone (the listener waits for it), then each sentence
         alone or, with the batched model, the sentences waiting in the queue in one call."""
         pause = np.zeros(int(self.cfg.tts.sentence_pause_ms * 24), dtype=np.float32)
         phrase_pause = np.zeros(int(self.cfg.tts.phrase_pause_ms * 24), dtype=np.float32)
-        pacer = Pacer()
         first = True
         batch = self.models.batched.max_batch if self.models.batched is not None else 1
+        wait_when_late = self.cfg.runtime.llm_waits_for_first_audio and self.cfg.runtime.llm_waits_for_late_audio
 
         async def hand_over(s: Sentence, text: str, audio: np.ndarray, synth_s: float, size: int) -> None:
             nonlocal first
+            pacer.queued(-len(text))
             after = pause if ends_sentence(text) else phrase_pause  # a chunk cut mid-sentence
             self._stamp(gen, turn, "tts_chunk", synth_s=round(synth_s, 4), audio_s=round(len(audio) / 24000, 4),
                         pause_s=round(len(after) / 24000, 4) if len(audio) else 0.0, batch=size, text=text)
@@ -393,7 +447,7 @@ class Pipeline:
                 continue
             if self.models.tts is None:  # chat --mute: the words were printed; nothing to synthesise
                 spoken.append((s.index, s.text))
-                first_audio.set()  # nor anything for the LLM to wait for
+                llm_go.set()  # nor anything for the LLM to wait for
                 continue
             if first:
                 self._stamp(gen, turn, "first_sentence_ready", text=s.text)
@@ -417,11 +471,13 @@ class Pipeline:
             while rest and gen == self.generation:
                 # A sentence that would not be ready before the audio ahead of it has played goes in
                 # two parts, cut where a phrase ends: a phrase pause instead of a silence.
-                budget = pacer.budget_chars(time.perf_counter()) if self.cfg.tts.keep_up else None
-                text, rest = split_to_fit(rest, budget) if budget is not None else (rest, "")
+                room = pacer.budget_chars(time.perf_counter())
+                text, rest = split_to_fit(rest, room) if room is not None and self.cfg.tts.keep_up else (rest, "")
+                if wait_when_late and room is not None and len(text) > room:
+                    llm_go.clear()  # playback will wait for this one: the LLM gives it the cores
                 t0 = time.perf_counter()
                 audio = await asyncio.to_thread(self._synthesize, text)
-                first_audio.set()
+                llm_go.set()
                 await hand_over(s, text, audio, time.perf_counter() - t0, 1)
 
     def _synthesize(self, text: str) -> np.ndarray:

@@ -57,6 +57,12 @@ def call_sizes(batches: list[int]) -> list[int]:
     return sizes
 
 
+def _rate(tokens: int, gen_ms: float | None, held_s: float | None) -> float | None:
+    if tokens < 2 or not gen_ms or held_s is None or gen_ms / 1000 - held_s <= 0:
+        return None
+    return round((tokens - 1) / (gen_ms / 1000 - held_s), 1)  # the first token's time is not in gen_ms
+
+
 def turn_metrics(events: EventLog, turn: int) -> dict:
     t = {e.name: e for e in reversed(events.events) if e.turn == turn}  # first occurrence wins
     ns = {k: v.t_ns for k, v in t.items()}
@@ -80,6 +86,9 @@ def turn_metrics(events: EventLog, turn: int) -> dict:
         "tts_first_ms": _ms(ns.get("first_sentence_ready"), ns.get("tts_first_audio")),
         "tts_rtf": round(synth / audio, 3) if audio else None,
         "llm_tokens_per_s": round(tokens / (gen_s / 1000), 1) if tokens > 1 and gen_s else None,
+        # the decoding speed itself while the reply plays: without the time the LLM was held back
+        # (paused for the TTS, or blocked by a full queue: speech is slower than it)
+        "llm_decode_tokens_per_s": _rate(tokens, gen_s, t["llm_done"].data.get("held_s") if "llm_done" in t else None),
         "reply_audio_s": round(audio, 2),
         "chunks": len(played),
         "tts_calls": call_sizes([c.get("batch", 1) for c in chunks]),  # sentences per call: 1 solo, more batched
@@ -93,14 +102,16 @@ def turn_metrics(events: EventLog, turn: int) -> dict:
     }
 
 
-def summary(rows: list[dict], peak_rss_mb: float, budget: dict, batch: dict | None = None) -> dict:
+def summary(rows: list[dict], peak_rss_mb: float, budget: dict, batch: dict | None = None,
+            llm: dict | None = None) -> dict:
     ttfa = [r["ttfa_ms"] for r in rows if r["ttfa_ms"] is not None]
     gaps = [r["max_gap_ms"] for r in rows if r.get("max_gap_ms") is not None]
     return {"turns": rows, "median_ttfa_ms": statistics.median(ttfa) if ttfa else None,
             "max_gap_ms": max(gaps) if gaps else None,
             "peak_rss_mb": round(peak_rss_mb, 1), "budget_mb": budget["budget_mb"],
             "headroom_mb": round(budget["budget_mb"] - peak_rss_mb, 1),
-            "parts_mb": budget["parts_mb"], "reserved_mb": budget.get("reserved_mb", {}), "tts_batch": batch}
+            "parts_mb": budget["parts_mb"], "reserved_mb": budget.get("reserved_mb", {}), "tts_batch": batch,
+            "llm": (llm or {}).get("model"), "llm_why": (llm or {}).get("why")}
 
 
 def _cell(value) -> str:
@@ -113,14 +124,23 @@ def _cell(value) -> str:
 
 def tts_batch(events: EventLog) -> dict | None:
     """What the TTS worker chose at start (assistant.batching): size, measured speeds, budget fit."""
-    return next((e.data for e in events.events if e.name == "tts_batch"), None)
+    return _first(events, "tts_batch")
+
+
+def llm_choice(events: EventLog) -> dict | None:
+    """Which LLM ran and why (pipeline.pick_llm)."""
+    return _first(events, "llm_choice")
+
+
+def _first(events: EventLog, name: str) -> dict | None:
+    return next((e.data for e in events.events if e.name == name), None)
 
 
 def table(report: dict) -> str:
     cols = [("turn", "turn", 4), ("ttfa_ms", "TTFA ms", 8), ("endpoint_ms", "endpt", 6), ("asr_ms", "ASR", 6),
             ("llm_ttft_ms", "LLM 1st", 8), ("first_chunk_ms", "chunk", 6), ("tts_first_ms", "TTS 1st", 8),
             ("tts_rtf", "TTS RTF", 8), ("max_gap_ms", "gap ms", 7), ("tts_calls", "TTS calls", 10),
-            ("llm_tokens_per_s", "tok/s", 6), ("skill", "skill", 10)]
+            ("llm_tokens_per_s", "tok/s", 6), ("llm_decode_tokens_per_s", "decode", 7), ("skill", "skill", 10)]
     head = " ".join(f"{label:>{w}}" for _, label, w in cols) + "  heard"
     lines = [head, "-" * len(head)]
     for r in report["turns"]:
@@ -132,6 +152,8 @@ def table(report: dict) -> str:
         b = report["tts_batch"]
         lines.append(f"TTS batch {b['size']} (measured audio s per s by batch size: {b.get('speeds')}; "
                      f"fits the budget: {b.get('fits_budget')})")
+    if report.get("llm"):
+        lines.append(f"LLM {report['llm']} ({report.get('llm_why')})")
     lines.append(f"median TTFA {report['median_ttfa_ms']} ms; longest gap {report.get('max_gap_ms')} ms; peak RSS {report['peak_rss_mb']:.0f} MB of "
                  f"{report['budget_mb']} MB budget, {report['headroom_mb']:.0f} MB headroom ({parts})")
     return "\n".join(lines)

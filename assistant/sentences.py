@@ -86,6 +86,31 @@ class SentenceCutter:
             self._emitted += 1
         return end
 
+    @property
+    def pending(self) -> str:
+        """The text of the sentence still being written."""
+        return self._buf
+
+    def let_go(self, min_words: int = 3) -> list[str]:
+        """The pending sentence's head as a chunk of its own, cut after its last clause mark, else
+        before its last phrase-opening word, with at least `min_words` words; [] when it has no
+        such place yet. For when playback would run dry before the sentence is written."""
+        if not self._emitted:
+            return []  # a first chunk has its own rules (first_min_words, first_max_words)
+        words = list(re.finditer(r"\S+(?=\s)", self._buf))  # complete words only
+        clause = joiner = None
+        for i in range(min_words, len(words) + 1):
+            if words[i - 1].group()[-1] in _CLAUSE_MARKS:
+                clause = words[i - 1].end()
+            if i < len(words) and _is_joiner(words[i].group()):
+                joiner = words[i].start()
+        cut = clause if clause is not None else joiner
+        if cut is None:
+            return []
+        out: list[str] = []
+        self._buf = self._buf[self._emit(out, 0, cut):]
+        return out
+
     def phrase(self, text: str) -> list[str]:
         """`text` as a chunk of its own, after what was pending: the writer knows where its phrase ends."""
         out: list[str] = []

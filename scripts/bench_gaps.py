@@ -8,8 +8,10 @@ The answer's words enter the pipeline one per `token-ms` (15 ms: SmolLM2-135M's 
 the 1B stand-in's 11.9 tok/s), through the cutter, the TTS worker and a sink, exactly as a reply
 does; the profile's starvation model then says how long the speaker would have waited for audio
 between chunks beyond their pauses (`max_gap_ms`, `starved_ms`) and when the first audio was ready.
-Variants alternate per round: the worker solo, and (when kokoro-batched is built) with batches of
-`--batch`. Timing is checked here, not in the tests: this machine's speed drifts.
+Variants alternate per round: the worker solo; solo without letting a sentence still being written
+go at a phrase when playback would run dry (`Pacer.late` switched off: what the cutter did before);
+and (when kokoro-batched is built) with batches of `--batch`. Timing is checked here, not in the
+tests: this machine's speed drifts.
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from assistant.budget import MemoryBudget  # noqa: E402
 from assistant.config import load, override  # noqa: E402
 from assistant.events import EventLog  # noqa: E402
 from assistant.llm import Reply  # noqa: E402
+from assistant.pacing import Pacer  # noqa: E402
 from assistant.pipeline import Pipeline, WavSink, load_models  # noqa: E402
 from models.store import default_store  # noqa: E402
 
@@ -59,12 +62,18 @@ class PacedLLM:
         pass
 
 
-def one_turn(models, token_s: float) -> dict:
+def one_turn(models, token_s: float, let_go: bool = True) -> dict:
     events = EventLog()
     pipe = Pipeline(dataclasses.replace(models, llm=PacedLLM(token_s)), events)
     events.stamp(1, "speech_end")
     events.stamp(1, "asr_done", text="tell me a story")
-    asyncio.run(pipe.respond(1, "tell me a story", WavSink(events, 0)))
+    late = Pacer.late
+    if not let_go:
+        Pacer.late = lambda self, pending, now: False
+    try:
+        asyncio.run(pipe.respond(1, "tell me a story", WavSink(events, 0)))
+    finally:
+        Pacer.late = late
     first = next(e for e in events.events if e.name == "tts_chunk" and e.data["audio_s"])
     events.stamp(1, "playback_start", first.t_ns)
     return profile.turn_metrics(events, 1)
@@ -79,17 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     cfg = override(load(), "tts.batch", a.batch)
     store = default_store()
     models = load_models(cfg, store, EventLog(), MemoryBudget(1 << 20), asr=False, llm=False, tts=True)
-    variants = {"solo": dataclasses.replace(models, batched=None)}
+    solo = dataclasses.replace(models, batched=None)
+    variants = {"solo": (solo, True), "solo, no let-go": (solo, False)}
     if models.batched is not None:
-        variants[f"batch {a.batch}"] = models
+        variants[f"batch {a.batch}"] = (models, True)
     else:
         print("kokoro-batched is not built: solo only (`assistant models build kokoro-batched`, needs PyTorch)")
     rows = []
     for token_ms in (int(t) for t in a.token_ms.split(",")):
         runs: dict[str, list[dict]] = {name: [] for name in variants}
         for _ in range(a.rounds):
-            for name, m in variants.items():
-                runs[name].append(one_turn(m, token_ms / 1000))
+            for name, (m, let_go) in variants.items():
+                runs[name].append(one_turn(m, token_ms / 1000, let_go))
         for name, rs in runs.items():
             gaps = [r["max_gap_ms"] for r in rs]
             row = {"token_ms": token_ms, "variant": name, "max_gap_ms": gaps,
@@ -103,8 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print(f"| {r['token_ms']} | {r['variant']} | {' / '.join(map(str, r['max_gap_ms']))} | "
               f"{' / '.join(map(str, r['starved_ms']))} | {r['first_audio_ms']} | {'+'.join(map(str, r['tts_calls']))} |")
-    worst = max(max(r["max_gap_ms"]) for r in rows)
-    print(f"\nlongest gap over all runs: {worst} ms ({'within' if worst <= 100 else 'OVER'} the 100 ms target)")
+    worst = max(max(r["max_gap_ms"]) for r in rows if "no let-go" not in r["variant"])
+    print(f"\nlongest gap over all runs of the pipeline as it is (not the no-let-go variant): {worst} ms "
+          f"({'within' if worst <= 100 else 'OVER'} the 100 ms target)")
     return 0
 
 

@@ -47,7 +47,7 @@ def main() -> int:
     from assistant.llm_check import check
     from models import default_store
 
-    model = a.model or default_store().path(config.load().models.llm)
+    model = a.model or default_store().path(config.fallback_llm(config.load()))
     results: dict[str, list[tuple[float, float]]] = {str(b): [] for b in a.builds}
     isa: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -6,7 +6,7 @@ from assistant.errors import ConfigError
 
 def test_default_config_loads_with_the_embedded_models():
     cfg = config.load()
-    assert cfg.models.llm == "smollm2-135m-instruct-q4_1"
+    assert config.fallback_llm(cfg) == "smollm2-135m-instruct-q4_1"
     assert cfg.tts.voice == "af_heart"
     assert cfg.vad.frame_ms in (10, 20, 30)
 

@@ -5,13 +5,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from assistant.config import fallback_llm
 
 
 @pytest.fixture(scope="module")
 def chat(store, cfg):
     from assistant.llm import ChatModel
 
-    model = ChatModel(store.path(cfg.models.llm), cfg.llm)
+    model = ChatModel(store.path(fallback_llm(cfg)), cfg.llm)
     model.warm_up(cfg.llm.system_prompt)
     return model
 

@@ -3,10 +3,11 @@ import os
 import stat
 
 from assistant.llm_check import PROMPT_TOKENS, check
+from assistant.config import fallback_llm
 
 
 def test_the_real_library_decodes_a_long_prompt_on_this_cpu(store, cfg):
-    result = check(store.path(cfg.models.llm))
+    result = check(store.path(fallback_llm(cfg)))
     assert result.ok, result.message
     assert PROMPT_TOKENS >= 200 and result.prompt_tok_s > 0 and result.decode_tok_s > 0
     # the portable build: no AVX-512 or AMX kernels compiled in, whatever this CPU has

@@ -11,6 +11,7 @@ import pytest
 
 from assistant import config
 from assistant.llm_standin import LABEL, SHAPES, ReplayChat, parameters, quantize, write_f16
+from assistant.config import fallback_llm
 
 SMALL = dict(SHAPES, hidden=256, layers=2, heads=4, kv_heads=2, head_dim=64, ffn=512)  # K-quants need 256 columns
 
@@ -23,7 +24,7 @@ def test_the_full_size_stand_in_has_llama_3_2_1b_parameter_count():
 @pytest.fixture(scope="module")
 def small_standin(tmp_path_factory, store):
     cfg = config.load()
-    smollm = store.path(cfg.models.llm)
+    smollm = store.path(fallback_llm(cfg))
     work = tmp_path_factory.mktemp("standin")
     return quantize(write_f16(work / "f16.gguf", smollm, SMALL), work / "q4_k_m.gguf"), smollm
 

@@ -20,6 +20,18 @@ def test_a_chunk_ready_after_the_previous_one_ended_is_a_gap_of_the_difference()
     assert starvation([5 * MS], [2.0]) == (0.0, 0.0)
 
 
+def test_decode_speed_leaves_out_the_time_the_llm_was_held_back():
+    from assistant.events import EventLog
+    from assistant.profile import turn_metrics
+
+    events = EventLog()
+    events.stamp(1, "llm_first_token", 0)
+    events.stamp(1, "llm_done", 2000 * MS, tokens=21, held_s=1.0)  # 2 s, of which 1 s paused or blocked
+    row = turn_metrics(events, 1)
+    assert row["llm_tokens_per_s"] == 10.5        # what the listener's reply got
+    assert row["llm_decode_tokens_per_s"] == 20.0  # 20 tokens after the first in the 1 s it decoded
+
+
 @given(st.lists(st.tuples(st.integers(0, 3000), st.floats(0.05, 5.0)), min_size=1, max_size=12),
        st.integers(0, 11), st.integers(1, 2000))
 def test_waiting_longer_for_a_chunk_never_shortens_the_silence(chunks, which, delay_ms):

@@ -218,3 +218,89 @@ def test_a_long_sentence_that_would_not_be_ready_in_time_is_said_in_parts_cut_at
                    for i, p in enumerate(later[:-1])), later
     else:
         assert later == [LONG_SECOND]
+
+
+class SlowLLM(FakeLLM):
+    """Writes one word every 150 ms: slower than the fake voice speaks (20 ms a character)."""
+
+    def stream(self, messages, cancel=None) -> Reply:
+        import time
+
+        def pieces():
+            for p in self.pieces:
+                time.sleep(0.15)
+                yield p
+            return self.finish
+
+        return Reply(pieces())
+
+
+SLOW_SECOND = "The sky is blue today, because the light of the sun is scattered by the air around us."
+
+
+@pytest.mark.parametrize("keep_up, cap", [(True, 80), (False, 80), (True, 36)])
+def test_a_sentence_the_llm_is_slow_to_write_is_let_go_at_phrases_when_playback_would_run_dry(keep_up, cap):
+    # near the token cap nothing is let go: a capped reply drops its unfinished sentence, which must
+    # not have been spoken in part (cap 36: 36 - 32 = 4 pieces, before the second sentence's first break)
+    cfg = config.override(config.override(config.load(), "tts.keep_up", keep_up), "llm.max_reply_tokens", cap)
+    tts = SlowTTS()
+    words = ("Hello there. " + SLOW_SECOND).split()
+    pipe = Pipeline(Models(None, SlowLLM([w + " " for w in words], "stop"), tts, cfg, None), EventLog())
+    said = respond(pipe, "why is the sky blue")
+    assert said.split() == words
+    later = tts.said[1:]
+    assert " ".join(later).split() == SLOW_SECOND.split()
+    if keep_up and cap == 80:
+        assert len(later) >= 2, later
+        assert all(p[-1] in ",;:" or later[i + 1].split()[0] in ("because", "of", "by", "around")
+                   for i, p in enumerate(later[:-1])), later
+    else:
+        assert later == [SLOW_SECOND]
+
+
+class TimedLLM(FakeLLM):
+    """One word every 20 ms, remembering when it wrote each."""
+
+    def stream(self, messages, cancel=None) -> Reply:
+        import time
+
+        self.times: list[float] = []
+
+        def pieces():
+            for p in self.pieces:
+                time.sleep(0.02)
+                self.times.append(time.perf_counter())
+                yield p
+            return self.finish
+
+        return Reply(pieces())
+
+
+class TimedTTS(FakeTTS):
+    """10 ms of synthesis and 20 ms of sound per character, remembering when each call ran."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spans: list[tuple[float, float]] = []
+
+    def stream(self, text, voice, speed):
+        import time
+
+        t0 = time.perf_counter()
+        self.said.append(text)
+        time.sleep(0.01 * len(text))
+        self.spans.append((t0, time.perf_counter()))
+        yield np.full(480 * len(text), 0.1, np.float32)
+
+
+@pytest.mark.parametrize("waits", [True, False])
+def test_the_llm_pauses_while_a_chunk_that_playback_waits_for_is_synthesised(waits):
+    # "Hi." plays 0.18 s; the next sentence (no place to cut it) takes 0.45 s to synthesise: late
+    cfg = config.override(config.load(), "runtime.llm_waits_for_late_audio", waits)
+    words = ["Hi.", "Blue", "light", "scatters", "more", "strongly", "everywhere."] + ["Then"] * 30 + ["stop."]
+    llm, tts = TimedLLM([w + " " for w in words], "stop"), TimedTTS()
+    respond(Pipeline(Models(None, llm, tts, cfg, None), EventLog()), "why is the sky blue")
+    assert tts.said[1] == "Blue light scatters more strongly everywhere."
+    start, end = tts.spans[1]
+    written = sum(start + 0.03 < t < end for t in llm.times)  # words the LLM wrote meanwhile
+    assert written <= 1 if waits else written >= 8, written

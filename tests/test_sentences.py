@@ -113,3 +113,45 @@ def test_the_pacer_gives_the_characters_that_can_be_synthesised_before_playback_
     assert p.budget_chars(4.0) == 0
     p.handed_over(chars=10, synth_s=0.3, play_s=1.0, now=4.0)  # slower now (30 ms a char): it counts at once
     assert p.budget_chars(4.0) == int(1.0 * 0.8 / 0.03)
+
+
+def test_the_pacer_says_when_text_still_being_written_must_go():
+    p = Pacer()
+    assert not p.late(100, 0.0)  # nothing plays yet
+    p.handed_over(chars=30, synth_s=0.3, play_s=2.0, now=1.0)  # 10 ms a character; plays until 3.0
+    assert not p.late(50, 1.0) and p.late(160, 1.0)             # 160 characters fit in the 1.6 s left
+    p.queued(120)                                               # 120 on their way to the TTS already
+    assert not p.late(30, 1.0) and p.late(40, 1.0)
+    assert not p.late(10, 2.5)   # the TTS is behind (120 waiting, 40 fit): shorter chunks would not help
+    p.queued(-120)
+    assert p.late(1, 4.0)        # playback has run dry: whatever can go, goes
+    assert not p.late(0, 4.0)
+
+
+def test_a_sentence_still_being_written_is_let_go_at_its_last_phrase_break():
+    cutter = SentenceCutter()
+    assert cutter.push("Hello there. The sky is blue today, because the light ") == ["Hello there."]
+    assert cutter.let_go() == ["The sky is blue today,"]
+    assert cutter.pending.split() == ["because", "the", "light"]
+    assert cutter.let_go() == []  # "because the light": no break with three words before it
+    cutter.push("of the sun is scattered by the air")
+    assert cutter.let_go() == ["because the light of the sun is scattered"]  # before "by"; "air" still being written
+    assert cutter.push(". ") == ["by the air."]
+    # the first chunk is the first-chunk rule's (first_min_words / first_max_words), never let go
+    first = SentenceCutter()
+    first.push("The sky is blue today, because ")
+    assert first.let_go() == []
+
+
+@given(st.lists(st.sampled_from(["the", "cat,", "and", "sat", "on", "a", "mat;", "with", "dog", "big"]),
+                min_size=0, max_size=30))
+def test_letting_go_keeps_every_word_in_order_and_cuts_only_at_phrases(words):
+    cutter = SentenceCutter()
+    cutter.push("Hi. ")
+    cutter.push(" ".join(words) + " ")
+    before = cutter.pending.split()
+    out = cutter.let_go()
+    assert [w for c in out for w in c.split()] + cutter.pending.split() == before
+    if out:
+        assert len(out[0].split()) >= 3
+        assert out[0][-1] in ",;:" or cutter.pending.split()[0] in ("and", "with", "on")
