@@ -226,6 +226,14 @@ def _context_that_fits(cfg: Config, gguf, room_mb: float) -> int:
     return max(MIN_CONTEXT, min(cfg.llm.context_tokens, fits))
 
 
+def _pause(go: threading.Event, cancel: threading.Event) -> None:
+    """Wait until `go` is set, the reply is cancelled (a barge-in: the LLM then stops at once
+    instead of waiting out the pause) or FIRST_AUDIO_WAIT_S has passed."""
+    deadline = time.perf_counter() + FIRST_AUDIO_WAIT_S
+    while not go.wait(0.05) and not cancel.is_set() and time.perf_counter() < deadline:
+        pass
+
+
 def _warmed(model, warm: bool, *args):
     if warm:
         model.warm_up(*args)
@@ -363,7 +371,7 @@ class Pipeline:
                 t0 = time.perf_counter()
                 asyncio.run_coroutine_threadsafe(out.put(piece), loop).result()
                 if yield_to_tts and not llm_go.is_set():
-                    llm_go.wait(FIRST_AUDIO_WAIT_S)
+                    _pause(llm_go, cancel)
                 held += time.perf_counter() - t0
             self._stamp(gen, turn, "llm_done", tokens=n, finish=reply.finish_reason, held_s=round(held, 4))
             return reply.finish_reason
