@@ -43,7 +43,7 @@ MIN_CONTEXT = 512
 # length to measure: the budget then holds what this machine measured (assistant/arena.py).
 TTS_MB_PER_TOKEN = 1.7
 MIN_TTS_TOKENS = 64
-FIRST_AUDIO_WAIT_S = 5.0  # the LLM never waits longer than this for the first chunk's audio
+FIRST_AUDIO_WAIT_S = 5.0  # the LLM never pauses longer than this for a chunk's audio (the first, or a late one)
 # A sentence let go before it is written must be able to end before the token cap (a capped reply
 # drops its unfinished last sentence, but a head already spoken cannot be taken back). 32 tokens
 # are about 24 words: a long spoken sentence.
@@ -432,7 +432,6 @@ class Pipeline:
         phrase_pause = np.zeros(int(self.cfg.tts.phrase_pause_ms * 24), dtype=np.float32)
         first = True
         batch = self.models.batched.max_batch if self.models.batched is not None else 1
-        wait_when_late = self.cfg.runtime.llm_waits_for_first_audio and self.cfg.runtime.llm_waits_for_late_audio
 
         async def hand_over(s: Sentence, text: str, audio: np.ndarray, synth_s: float, size: int) -> None:
             nonlocal first
@@ -481,7 +480,7 @@ class Pipeline:
                 # two parts, cut where a phrase ends: a phrase pause instead of a silence.
                 room = pacer.budget_chars(time.perf_counter())
                 text, rest = split_to_fit(rest, room) if room is not None and self.cfg.tts.keep_up else (rest, "")
-                if wait_when_late and room is not None and len(text) > room:
+                if self.cfg.runtime.llm_waits_for_late_audio and room is not None and len(text) > room:
                     llm_go.clear()  # playback will wait for this one: the LLM gives it the cores
                 t0 = time.perf_counter()
                 audio = await asyncio.to_thread(self._synthesize, text)
