@@ -36,7 +36,7 @@ from models.store import default_root  # noqa: E402
 MODELS = default_root()
 VOCAB = MODELS / "kokoro-vocab/vocab.json"
 VOICES = MODELS / "kokoro-voices"
-FAST = MODELS / "kokoro-fast/kokoro-fast.v3.onnx"
+FAST = MODELS / "kokoro-fast/kokoro-fast.v4.onnx"
 BATCHED = [MODELS / "kokoro-batched-fast/kokoro-batched-fast.onnx", MODELS / "kokoro-batched/kokoro-batched.int8.onnx"]
 
 

@@ -12,7 +12,7 @@ from tts.kokoro import KokoroEngine, trim_silence
 
 MODELS = default_root()
 FAST_BATCHED = MODELS / "kokoro-batched-fast/kokoro-batched-fast.onnx"
-FAST = MODELS / "kokoro-fast/kokoro-fast.v3.onnx"
+FAST = MODELS / "kokoro-fast/kokoro-fast.v4.onnx"
 VOCAB, VOICES = MODELS / "kokoro-vocab/vocab.json", MODELS / "kokoro-voices"
 
 pytestmark = pytest.mark.skipif(not (FAST_BATCHED.is_file() and FAST.is_file()),

@@ -5,18 +5,21 @@ installs have no PyTorch. Every step of it is a local change to the graph, so it
 shipped kokoro-v1.0.int8.onnx directly, with onnx and numpy (and onnxruntime to calibrate): ~30 s on
 two cores, and deterministic (calibration runs single-threaded sessions): two builds, same bytes.
 
-What the rewrite does (scripts/bench_tts.py: 1.66-1.75x the shipped model's speed at the same peak
-RSS; tests/test_tts_quality.py: log-mel 1.8 dB from the shipped model, Whisper round trip 6 word
-errors against the shipped model's 5 over three voices):
+What the rewrite does (scripts/bench_tts.py: 2.06-2.08x the shipped model's speed at the same peak
+RSS, where the previous recipe, v3, gave 1.86-1.87x in the same runs; tests/test_tts_quality.py:
+log-mel 1.8 dB from the shipped model, Whisper round-trip WER 0.8 % against the shipped model's 0.4 %):
   1. The decoder's dynamic-int8 convolutions (DynamicQuantizeLinear -> ConvInteger -> Cast ->
      Mul(scales) -> + bias) become QLinearConv with int8 weights per channel, the output scale
      calibrated per layer on speech (tts.qlinear); KEEP_FLOAT layers stay as shipped. The
      ConvIntegers took 61 % of the shipped model's time; the QLinearConvs take less than half that.
   2. Snake's sin(alpha x)^2 becomes a polynomial after range reduction (onnxruntime's Sin runs on
-     one thread). The harmonic source's, the phase's and the iSTFT's Sin stay exact: their
-     arguments are large, or they are phases.
-  3. The decoder's instance norms divide their per-channel gain by the deviation rather than the
-     whole signal (fold_norm_scales).
+     one thread), degree 3 in r^2, its innermost step a depthwise Conv. The harmonic source's, the
+     phase's and the iSTFT's Sin stay exact: their arguments are large, or they are phases.
+  3. The decoder's instance norms become mean(x), mean(x^2) and one depthwise Conv that applies the
+     style's gain and shift (affine_norms): four passes over the signal instead of six.
+  Elementwise passes, not the convolutions, were the largest share after step 1 (the Snakes' twelve
+  ops 29 % of the kernel time, the norms 12 %); steps 2 and 3 as now took 10 % off the
+  whole run (v3: the degree-4 polynomial, Mul then Add for every affine step).
 
 Measured and left out: the text side (ALBERT's MatMulIntegers are already int8 per channel in the
 shipped graph; its ConvIntegers as QLinearConv moved the prosody: log-mel 4.4 dB from the shipped);
@@ -38,16 +41,19 @@ import numpy as np
 
 from tts.qlinear import KEEP_FLOAT, Probe, calibrate, calibration_feeds, qlinear_conv
 
-FAST_NAME = "kokoro-fast.v3.onnx"  # a new name whenever the recipe changes: caches then rebuild
+FAST_NAME = "kokoro-fast.v4.onnx"  # a new name whenever the recipe changes: caches then rebuild
 SNAKES = ("/decoder/decoder/generator/resblocks.", "/decoder/decoder/generator/noise_res.")
 # sin^2(pi r) = t (c1 + c2 t + c3 t^2 + c4 t^3), t = r^2, |r| <= 1/2: a least-squares fit, max error 6.3e-5.
 SIN2 = (9.8672466, -32.37042703, 41.426299, -23.29808439)
+# The same with one term less, for the graph rewrite: max error 8.3e-4 (a near-minimax fit), far below
+# the int8 step of the convolution each Snake feeds, and two passes over the signal fewer.
+SIN2_3 = (9.80191331, -30.76919539, 30.29945709)
 
 
 def sin2_poly(r: np.ndarray) -> np.ndarray:
-    """sin(pi r)^2 for |r| <= 1/2 as the graph computes it (for tests)."""
+    """sin(pi r)^2 for |r| <= 1/2 as the rewritten graph computes it (for tests)."""
     t = r * r
-    return (((SIN2[3] * t + SIN2[2]) * t + SIN2[1]) * t + SIN2[0]) * t
+    return ((SIN2_3[2] * t + SIN2_3[1]) * t + SIN2_3[0]) * t
 
 
 class _Graph:
@@ -112,9 +118,10 @@ class _Graph:
 
 
 def rewrite_snakes(g: _Graph) -> int:
-    """Mul(alpha, x) -> Sin -> Pow 2 -> Mul(1/alpha) -> Add(x, .) becomes x + poly(r) / alpha with
-    r = alpha x / pi - round(alpha x / pi): Round, Sub, Mul and Add are threaded and vectorised,
-    Sin is not (~2 ns a value on one thread). Returns how many were rewritten."""
+    """Mul(alpha, x) -> Sin -> Pow 2 -> Mul(1/alpha) -> Add(x, .) becomes x + t (c1 + t (c2 + c3 t)) / alpha
+    with t = r^2, r = alpha x / pi - round(alpha x / pi): Round, Sub, Mul and Add are threaded and
+    vectorised, Sin is not (~2 ns a value on one thread); the innermost c2 + c3 t is one depthwise Conv.
+    Nine passes over the signal instead of Sin's five slow ones. Returns how many were rewritten."""
     from onnx import helper, numpy_helper
 
     count = 0
@@ -131,34 +138,44 @@ def rewrite_snakes(g: _Graph) -> int:
         add = g.only_consumer(scale.output[0], "Add")
         if x not in add.input:
             raise ValueError(f"unexpected graph: {add.name} does not add the Snake's input")
+        channels = int(np.size(alpha))
+        if np.shape(alpha) not in ((1, channels, 1), (channels, 1)) or np.size(inv_alpha) != channels:
+            raise ValueError(f"unexpected graph: {arg.name}'s alpha is not one per channel: {np.shape(alpha)}")
         p = sin.name + "_poly"
-        c = [(k * inv_alpha).astype(np.float32) for k in SIN2]
-        consts = {"a": (alpha / math.pi).astype(np.float32), "c1": c[0], "c2": c[1], "c3": c[2], "c4": c[3]}
-        g.extra += [numpy_helper.from_array(v, f"{p}/{k}") for k, v in consts.items()]
+        inv = inv_alpha.reshape(channels).astype(np.float32)
+        c1, c2, c3 = (k * inv for k in SIN2_3)
+        consts = {"a": (alpha / math.pi).astype(np.float32), "c1": c1.reshape(1, channels, 1),
+                  "c3": c3.reshape(channels, 1, 1), "c2": c2}
+        g.extra += [numpy_helper.from_array(v.astype(np.float32), f"{p}/{k}") for k, v in consts.items()]
         step = itertools.count()
 
-        def op(kind: str, *ins: str) -> str:
+        def op(kind: str, *ins: str, **attrs) -> str:
             out = f"{p}/{kind}_{next(step)}"
-            g.before[sin.output[0]].append(helper.make_node(kind, list(ins), [out], name=out))
+            g.before[sin.output[0]].append(helper.make_node(kind, list(ins), [out], name=out, **attrs))
             return out
 
         u = op("Mul", x, f"{p}/a")
         r = op("Sub", u, op("Round", u))
         t = op("Mul", r, r)
-        h = op("Add", op("Mul", t, f"{p}/c4"), f"{p}/c3")  # Horner in t, 1/alpha folded into the c's
-        h = op("Add", op("Mul", h, t), f"{p}/c2")
+        h = op("Conv", t, f"{p}/c3", f"{p}/c2", kernel_shape=[1], group=channels)  # c2 + c3 t
         h = op("Add", op("Mul", h, t), f"{p}/c1")
         add.input[list(add.input).index(scale.output[0])] = op("Mul", h, t)
         count += 1
     return count
 
 
-def fold_norm_scales(g: _Graph) -> int:
-    """The decoder's instance norms, as exported: (x - mean) / std, then times a style gain, std and
-    gain per channel. Dividing the gain by std instead, (x - mean) * (gain / std), saves one pass
-    over the whole signal per norm (54 of them; ~1.5 % of the run). Exact up to rounding.
-    (One InstanceNormalization op instead measured no faster: onnxruntime runs it on one thread.)"""
-    from onnx import helper
+def affine_norms(g: _Graph) -> int:
+    """The decoder's instance norms, as exported: mean, x - mean, its square, var, std, then
+    (x - mean) / std * gain + beta, gain and beta per channel from the style: six passes over the
+    whole signal (a tenth of the run). Here mean(x), mean(x^2) and one depthwise Conv that applies
+    x * (gain / std) + (beta - mean gain / std): four passes; the rest is on [1, C, 1] tensors.
+    var = mean(x^2) - mean^2 loses digits only where the mean dwarfs the deviation. A norm whose
+    (x - mean) / std several styles share (the exporter merged the first norms of three resblocks
+    that read the same input) gets one Conv per style. Norms of a concatenation are left as they
+    are (their channel count is not one conv's; they run at the low frame rate). (The
+    InstanceNormalization op measured no faster: onnxruntime runs it on one thread.)
+    Returns how many norms were rewritten."""
+    from onnx import helper, numpy_helper
 
     count = 0
     for div in [n for n in g.g.node if n.op_type == "Div" and n.name.startswith("/decoder/")]:
@@ -166,18 +183,64 @@ def fold_norm_scales(g: _Graph) -> int:
         sub, sqrt = g.producer.get(centred), g.producer.get(std)
         if not (sub is not None and sub.op_type == "Sub" and sqrt is not None and sqrt.op_type == "Sqrt"):
             continue
-        mean = g.producer.get(sub.input[1])
-        users = g.consumers[div.output[0]]
-        if mean is None or mean.op_type != "ReduceMean" or mean.input[0] != sub.input[0] \
-                or not all(u.op_type == "Mul" for u in users):
+        x = sub.input[0]
+        mean, eps = g.producer.get(sub.input[1]), g.producer.get(sqrt.input[0])
+        channels = channels_of(g, x)
+        if mean is None or mean.op_type != "ReduceMean" or mean.input[0] != x or not channels \
+                or eps is None or eps.op_type != "Add":
             continue
-        for u in users:
-            gain = next(i for i in u.input if i != div.output[0])
-            k = f"{u.name}_over_std"
-            g.before[u.output[0]].append(helper.make_node("Div", [gain, std], [k], name=k))
-            u.input[:] = [centred, k]
+        var = g.producer.get(eps.input[0] if eps.input[1] in g.init else eps.input[1])
+        squared = g.producer.get(var.input[0]) if var is not None and var.op_type == "ReduceMean" else None
+        styles = [(m, g.consumers[m.output[0]]) for m in g.consumers[div.output[0]]]
+        if squared is None or squared.op_type != "Mul" or list(squared.input) != [centred, centred] \
+                or not all(m.op_type == "Mul" and len(a) == 1 and a[0].op_type == "Add" for m, a in styles):
+            continue
+        p = div.name + "_affine"
+        step = itertools.count()
+
+        def op(anchor, kind: str, *ins: str, **attrs) -> str:
+            out = f"{p}/{kind}_{next(step)}"
+            g.before[anchor.output[0]].append(helper.make_node(kind, list(ins), [out], name=out, **attrs))
+            return out
+
+        keep = {a.name: helper.get_attribute_value(a) for a in mean.attribute}
+        mean_sq = op(eps, "ReduceMean", op(eps, "Mul", x, x), *mean.input[1:], **keep)
+        spread = op(eps, "Relu", op(eps, "Sub", mean_sq, op(eps, "Mul", mean.output[0], mean.output[0])))
+        eps.input[list(eps.input).index(var.output[0])] = spread
+        g.extra += [numpy_helper.from_array(np.array([-1, 1, 1], np.int64), f"{p}/w_shape"),
+                    numpy_helper.from_array(np.array([-1], np.int64), f"{p}/b_shape")]
+        for scaled, (shift,) in styles:       # anchored before the Mul: the Add's output is renamed
+            gain = next(i for i in scaled.input if i != div.output[0])
+            beta = next(i for i in shift.input if i != scaled.output[0])
+            k = op(scaled, "Div", gain, std)
+            b = op(scaled, "Sub", beta, op(scaled, "Mul", mean.output[0], k))
+            w, b = op(scaled, "Reshape", k, f"{p}/w_shape"), op(scaled, "Reshape", b, f"{p}/b_shape")
+            name = f"{p}/Conv_{next(step)}"
+            g.before[scaled.output[0]].append(helper.make_node("Conv", [x, w, b], [shift.output[0]], name=name,
+                                                              kernel_shape=[1], group=channels))
+            shift.output[0] = f"{shift.name}/replaced"
         count += 1
     return count
+
+
+def channels_of(g: _Graph, name: str, depth: int = 8) -> int | None:
+    """How many channels the [1, C, T] tensor `name` has: the out-channels of the convolution it
+    comes from, through the elementwise nodes and casts between; None where that is not plain
+    (shape inference does not reach the generator: it stops at ops with data-dependent shapes)."""
+    node = g.producer.get(name)
+    if node is None or depth == 0:
+        return None
+    if node.op_type in ("Conv", "ConvInteger", "QLinearConv"):
+        w = g.const(node.input[3 if node.op_type == "QLinearConv" else 1])
+        return None if w is None else int(w.shape[0])
+    if node.op_type not in ("Add", "Sub", "Mul", "Div", "Cast", "LeakyRelu", "DequantizeLinear"):
+        return None                     # (a Concat, a Reshape, ...: not the channels of one input)
+    for i in node.input:
+        if i and i not in g.init:
+            found = channels_of(g, i, depth - 1)
+            if found:
+                return found
+    return None
 
 
 @dataclass
@@ -242,7 +305,7 @@ def rewrite(model, feeds: list[dict], threads: int = 2) -> dict[str, int]:
     """Apply the recipe to `model` (a ModelProto of the shipped graph) in place; `feeds` calibrate."""
     g = _Graph(model.graph)
     snakes = rewrite_snakes(g)
-    norms = fold_norm_scales(g)
+    norms = affine_norms(g)
     g.commit()
     g = _Graph(model.graph)
     convs = integer_convs(g)
