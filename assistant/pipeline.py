@@ -70,8 +70,8 @@ class Models:
 
 
 def tts_model_path(cfg: Config, store: ModelStore):
-    """The Kokoro model file `tts.engine` selects (config.tts_model); the fast one ran at 1.6-1.8x
-    the speed of the shipped export here."""
+    """The Kokoro model file `tts.engine` selects (config.tts_model); the fast one ran at ~2x
+    the speed of the shipped export here (docs/benchmarks.md, issue 12)."""
     return store.path(tts_model(cfg, store.status(cfg.models.tts_fast) == "cached"))
 
 
