@@ -52,7 +52,7 @@ def is_user(gate, echo, raw: np.ndarray, clean: np.ndarray) -> bool:
     The gate sees every frame (it tracks the noise floor and the echo loss) but only rules while we
     play; otherwise webrtcvad alone decides what is speech. While the canceller is still converging
     its output is not trusted: the gate stays shut."""
-    verdict = gate.is_user(raw, clean, echo.playing, trusted=echo.trusted)
+    verdict = gate.is_user(raw, clean, echo.playing, trusted=echo.trusted, echo_due=echo.echo_due)
     return verdict if echo.playing else True
 
 
@@ -317,7 +317,8 @@ async def mic_frames(vad: VadConfig, audio: AudioConfig, echo=None, gate=None) -
 
     def on_frame(raw: np.ndarray, clean: np.ndarray) -> None:  # the capture thread
         user = is_user(gate, echo, raw, clean) if gate is not None and echo is not None else True
-        loop.call_soon_threadsafe(offer, MicFrame(clean, time.perf_counter_ns(), user))
+        heard = echo.heard if echo is not None else clean      # residual echo suppressed, to listen to
+        loop.call_soon_threadsafe(offer, MicFrame(heard, time.perf_counter_ns(), user))
 
     frame_len = ASR_RATE * vad.frame_ms // 1000
     mic = Microphone(frame_len, on_frame, audio.input_device, echo=echo)

@@ -75,7 +75,7 @@ QUESTIONS = [
     "Sorry, how far away is the sun?",
 ]
 USER_VOICES = ["am_michael", "bf_emma", "espeak:en-us+m3", "bm_george", "espeak:en+f3"]
-BACKENDS = ("nlms", "webrtc", "off")
+BACKENDS = ("nlms", "webrtc", "off", "nlms-linear")   # nlms-linear: ours without the residual suppressor
 
 
 @dataclass
@@ -167,7 +167,9 @@ class Front:
         self.frame_len = RATE * cfg.vad.frame_ms // 1000
         self.ec = self.gate = None
         if backend != "off":
-            self.ec = EchoCanceller(RATE, self.frame_len, backend=backend)
+            linear = backend == "nlms-linear"
+            self.ec = EchoCanceller(RATE, self.frame_len, backend="nlms" if linear else backend,
+                                    suppress=not linear)
             self.gate = SpeechGate(threshold_db=cfg.audio.gate_threshold_db)
         self.rule = BargeInRule(cfg.vad, cfg.audio)
         self.endpointer = Endpointer(cfg.vad)
@@ -190,7 +192,7 @@ class Front:
         user = is_user(self.gate, self.ec, raw, clean)
         self.seconds += time.perf_counter() - t
         self.frames += 1
-        return MicFrame(clean, 0, user), clean
+        return MicFrame(self.ec.heard, 0, user), clean
 
 
 def run_trial(front: Front, session: Session, trial: Trial) -> tuple[TrialResult, list]:
@@ -386,6 +388,7 @@ def main() -> int:
     ap.add_argument("--json", type=Path, help="write the report here")
     ap.add_argument("--short", action="store_true", help="one room at 0 dB, two replies: a quick check")
     ap.add_argument("--cache", type=Path, help="where spoken replies and questions are kept")
+    ap.add_argument("--seed", type=int, default=0, help="other moments for the users to start talking")
     args = ap.parse_args()
 
     from answer_voices import Speakers
@@ -425,7 +428,7 @@ def main() -> int:
     store = default_store()
     speakers = Speakers.for_bench(cfg, store, args.cache or default_root().parent / "bench-echo")
     spoken = speakers.audio
-    sessions = plan(room_list, ratios, args.per_session, spoken, speakers.usable(USER_VOICES))
+    sessions = plan(room_list, ratios, args.per_session, spoken, speakers.usable(USER_VOICES), args.seed)
     asr = Transcriber(store.dir(cfg.models.asr), cfg.asr)
     print(f"{len(sessions)} sessions ({len(room_list)} rooms x {len(ratios)} ratios), "
           f"{sum(len(s.trials) for s in sessions)} replies; scenes ready in {time.perf_counter() - t0:.0f} s",
@@ -437,6 +440,7 @@ def main() -> int:
                                 "drive": s.room.drive, "drift_ppm": s.room.drift_ppm,
                                 "latency_ms": s.room.latency_ms} for s in sessions},
         "ratios_db": ratios,
+        "seed": args.seed,
         "default": auto_backend(),
         "backends": bench(sessions, backends, cfg, asr.transcribe, tqdm_bar),
         "seconds": 0.0,

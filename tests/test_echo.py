@@ -310,6 +310,47 @@ def test_gate_takes_the_noise_floor_while_we_are_quiet():
     assert gate.erle_db < gate.max_erle_db          # it learnt the echo, not "no echo path"
 
 
+def test_a_quiet_mic_in_the_replys_pauses_is_no_evidence_of_headphones():
+    """A laptop's speaker: few echo frames lose the gate's threshold, and the reply pauses between
+    sentences. Quiet mic frames while nothing was due to echo must not pass for "no echo path"
+    (that opened the gate on the echo: scripts/bench_echo.py --seed 1); while speech was due, a
+    quiet mic is what headphones sound like."""
+    rng = np.random.default_rng(14)
+
+    def level(db):
+        return rng.standard_normal(F).astype(np.float32) * 10 ** (db / 20)
+
+    def reply(gate, pause_due):
+        for _ in range(40):
+            f = level(-70)
+            gate.is_user(f, f, speaking=False)
+        for i in range(300):
+            if i % 30 < 1:                            # an echo frame the canceller took 12 dB off
+                gate.is_user(level(-25), level(-37), speaking=True)
+            elif i % 30 < 20:                         # most of the echo: not even the threshold
+                gate.is_user(level(-25), level(-30), speaking=True)
+            else:                                     # a pause between sentences
+                f = level(-70)
+                gate.is_user(f, f, speaking=True, echo_due=pause_due)
+        return gate.erle_db
+
+    assert reply(SpeechGate(10.0), pause_due=False) < 15.0          # it learnt the 12 dB echo
+    assert reply(SpeechGate(10.0), pause_due=True) == pytest.approx(40.0)   # as if headphones
+
+
+def test_echo_is_due_only_where_the_reference_at_the_echo_delay_carries_sound():
+    ec = EchoCanceller(backend="nlms")
+    far = _speechlike(RATE, 15)
+    due = []
+    for i in range(0, RATE, F):
+        ec.process_aligned(far[i:i + F] * 0.5, far[i:i + F])
+        due.append(ec.echo_due)
+    for _ in range(5):
+        ec.process_aligned(np.zeros(F, np.float32), np.zeros(F, np.float32))
+        due.append(ec.echo_due)
+    assert sum(due[:-5]) >= 0.8 * len(due[:-5]) and not any(due[-4:])
+
+
 def test_bad_arguments():
     with pytest.raises(ValueError):
         EchoCanceller(rate=48000)
