@@ -70,8 +70,9 @@ class Models:
 
 
 def tts_model_path(cfg: Config, store: ModelStore):
-    """The Kokoro model file `tts.engine` selects (config.tts_model); the fast one ran at ~2x
-    the speed of the shipped export here (docs/benchmarks.md, issue 12)."""
+    """The Kokoro model file `tts.engine` selects (config.tts_model); the fast one ran at
+    2.1x the speed of the shipped export on an AVX-512/VNNI CPU, 1.3x on AVX2 without VNNI
+    (docs/benchmarks.md, issue 12)."""
     return store.path(tts_model(cfg, store.status(cfg.models.tts_fast) == "cached"))
 
 
