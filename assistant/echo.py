@@ -338,13 +338,16 @@ class EchoCanceller:
         self.passed_through = False      # nlms: part of the last frame is the mic unchanged (misadjusted)
         self._echo_like = -(1 << 30)     # frame count when the residual last looked like our echo
         self._heard = np.zeros(frame_len, np.float32)
+        self._suppressor = None
         if self.backend == "webrtc":
             from pywebrtc_audio import EchoCanceller as Aec3
 
             self._aec = Aec3(sample_rate=RATE)
         else:
             self._nlms = NlmsCanceller(BLOCK, tail_ms)
-            self._suppressor = ResidualSuppressor(BLOCK) if suppress else None
+            if suppress:
+                self._suppressor = ResidualSuppressor(BLOCK)
+            self._echo_estimate = np.zeros(frame_len)   # the filter's echo estimate of the last frame
             self.bulk_delay = 0
             self._last_est: float | None = None   # the echo delay the filters are aligned to
             self._good: tuple[np.ndarray, float, float] | None = None   # (filter, its delay, its erle)
@@ -458,15 +461,14 @@ class EchoCanceller:
         self._hist = np.concatenate([self._hist[n:], x])
         est = self._delay.push(x, d)
         delay = (est or 0) if self.backend == "webrtc" else self.bulk_delay
-        L = len(self._hist)
-        self.echo_due = _db(_power(self._hist[L - n - delay: L - delay])) > _DUE_DB
+        self.echo_due = _db(_power(self._reference_at(delay, n))) > _DUE_DB
         if self.backend == "webrtc":
             out = self._aec.process(np.ascontiguousarray(d, np.float32), np.ascontiguousarray(x, np.float32))
         else:
             out = self._nlms_frame(d, est)
         self._check_residual(out, est)
         self._heard = out
-        if self.backend == "nlms" and self._suppressor is not None:
+        if self._suppressor is not None:
             self._heard = self._suppressor.frame(out, self._echo_estimate, self.playing)
         pm, po = _power(d), _power(out)
         self.frame_erle_db = _db(pm) - _db(po)
@@ -476,6 +478,11 @@ class EchoCanceller:
             self._out_e = a * self._out_e + (1 - a) * po
         self.frames += 1
         return out
+
+    def _reference_at(self, delay: int, n: int) -> np.ndarray:
+        """The last `n` reference samples as they were `delay` samples ago."""
+        L = len(self._hist)
+        return self._hist[L - n - delay: L - delay]
 
     def _check_residual(self, out: np.ndarray, est: int | None) -> None:
         """How much of the output is still our own echo: the largest normalised correlation of the
@@ -569,8 +576,7 @@ class EchoCanceller:
             nl.Wf[:] = nl.shifted(nl.Wf, step)
             nl.Wb[:] = nl.shifted(nl.Wb, step)
             self._last_est += step
-        L = len(self._hist)
-        xd = self._hist[L - n - self.bulk_delay: L - self.bulk_delay]
+        xd = self._reference_at(self.bulk_delay, n)
         assert len(xd) == n
         out = np.empty(n, np.float32)
         self._echo_estimate = np.empty(n)
@@ -741,14 +747,15 @@ class SpeechGate:
             # Not in the pauses between sentences: there a quiet mic says nothing of the path, and
             # in a room where few echo frames lose `threshold_db` (a laptop's speaker) they made the
             # gate believe in headphones and open on the echo (scripts/bench_echo.py, --seed 1).
-            self._losses.append(self.max_erle_db)
-            if len(self._losses) >= self.learn_from:
-                self.erle_db = float(np.percentile(self._losses, self.shallow_pct))
+            self._learn(self.max_erle_db)
         if trusted and not candidate and mic_db > self.noise_db + self.floor_db and loss >= self.threshold_db:
             # learn only from frames the canceller clearly worked on: the user's own frames
             # (little loss) must not teach the gate that the echo is loud, or it locks them out
-            self._losses.append(min(loss, self.max_erle_db))
-            if len(self._losses) >= self.learn_from:
-                self.erle_db = float(np.percentile(self._losses, self.shallow_pct))
+            self._learn(min(loss, self.max_erle_db))
         self._run = self._run + 1 if candidate else 0
         return self._run >= self.confirm
+
+    def _learn(self, loss: float) -> None:
+        self._losses.append(loss)
+        if len(self._losses) >= self.learn_from:
+            self.erle_db = float(np.percentile(self._losses, self.shallow_pct))

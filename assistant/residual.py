@@ -44,7 +44,6 @@ class ResidualSuppressor:
         self.floor = 10 ** (floor_db / 20)
         self.decay = 10 ** (-tail_db_per_s * hop / RATE / 10)
         self.leak = np.full(bins, leak)
-        self.gain = np.ones(bins)                         # the last hop's, for inspection
         self._e_prev = np.zeros(hop)
         self._y_prev = np.zeros(hop)
         self._tail = np.zeros(hop)
@@ -77,8 +76,8 @@ class ResidualSuppressor:
             self._pyy += 0.02 * (dy * dy - self._pyy)
             self.leak = np.clip(self._pey / (self._pyy + 1e-12), 0.002, 1.0)
         self._residual = np.maximum(self.leak * py, self.decay * self._residual)
-        self.gain = np.maximum(self.floor, 1.0 - self.beta * self._residual / (pe + 1e-10))
-        y_out = np.fft.irfft(E * self.gain, 2 * self.hop) * self.window
+        gain = np.maximum(self.floor, 1.0 - self.beta * self._residual / (pe + 1e-10))
+        y_out = np.fft.irfft(E * gain, 2 * self.hop) * self.window
         heard = self._tail + y_out[: self.hop]
         self._tail = y_out[self.hop:]
         return heard
