@@ -17,15 +17,20 @@ SAMPLE_RATE = 16000
 START_WINDOW = 5        # frames looked at to decide that speech has started
 START_VOICED = 3        # of which this many must be voiced
 BACKGROUND_S = 5.0      # the background: the levels of this many seconds of frames outside utterances
-BACKGROUND_MIN_S = 0.3  # until this much is known, nothing is speech
+BACKGROUND_MIN_S = 0.3  # how much of the background must be known before it is used
 BACKGROUND_LOUD = 85    # the background's loud end, a percentile of its levels
+BACKGROUND_AFTER_S = 10.0  # an utterance still open after this long is taken for background too (a TV switched on)
+FLOOR_DB = -100.0       # levels are floored here (digital silence: a virtual device)
 
 
 class Endpointer:
-    def __init__(self, cfg: VadConfig) -> None:
+    def __init__(self, cfg: VadConfig, room_first: bool = True) -> None:
+        """`room_first`: the stream begins with the room, not with words (a microphone opened before
+        the user speaks); a recording may begin with its words (file mode: False)."""
         import webrtcvad
 
         self.cfg = cfg
+        self.room_first = room_first
         self.vad = webrtcvad.Vad(cfg.aggressiveness)
         self.frame_len = SAMPLE_RATE * cfg.frame_ms // 1000
         self._preroll: deque[np.ndarray] = deque(maxlen=max(1, cfg.preroll_ms // cfg.frame_ms))
@@ -53,15 +58,19 @@ class Endpointer:
         """The current utterance so far, for speculative recognition during a pause."""
         return np.concatenate(self._frames).astype(np.float32) if self._frames else np.zeros(0, np.float32)
 
-    def feed(self, frame: np.ndarray, t_ns: int = 0) -> Utterance | None:
+    def feed(self, frame: np.ndarray, t_ns: int = 0, masked: bool = False) -> Utterance | None:
         """Feed one frame of `frame_len` float32 samples, captured at `t_ns` (its end, perf_counter_ns).
+        `masked`: the echo gate judged it our own voice (it counts as silence, and is not the room).
 
         Returns an utterance when one ends; its `end_ns` is the capture time of its last voiced frame.
         """
-        pcm = (np.clip(frame, -1.0, 1.0) * 32767).astype("<i2").tobytes()
-        voiced = self.vad.is_speech(pcm, SAMPLE_RATE)
-        if self.cfg.background_margin_db:
-            voiced = self._above_background(frame) and voiced
+        if masked:
+            voiced = False
+        else:
+            pcm = (np.clip(frame, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+            voiced = self.vad.is_speech(pcm, SAMPLE_RATE)
+            if self.cfg.background_margin_db:
+                voiced = self._above_background(frame) and voiced
         t0, self._t = self._t, self._t + self.cfg.frame_ms / 1000
         if not self._in_speech:
             self._preroll.append(frame)
@@ -93,12 +102,19 @@ class Endpointer:
         utterance never ends; the user is louder than it. The background is what is heard outside
         utterances, frozen while one is open (the user's own words must not raise the bar they are
         measured by); its loud end sits a few dB over steady noise (a fan, hiss) but near the
-        peaks of babble, so one margin serves both: a frame must beat that end by it."""
-        level = 10 * np.log10(float(np.mean(np.square(frame, dtype=np.float64))) + 1e-12)
-        if not self._in_speech:
+        peaks of babble, so one margin serves both: a frame must beat that end by it.
+
+        Until `BACKGROUND_MIN_S` of it is known, a stream that begins with the room (`room_first`)
+        hears nothing as speech; a recording, which may begin with the words, is judged by webrtcvad
+        alone (learning its first 0.3 s lost a short question said at once: "What time is it?").
+        A TV switched on while we listen (or playing when a recording starts) opens an utterance
+        that would freeze the background until `max_utterance_s`, so one open for
+        `BACKGROUND_AFTER_S` (longer than a spoken question) is learnt from."""
+        level = max(FLOOR_DB, 10 * np.log10(float(np.mean(np.square(frame, dtype=np.float64))) + 1e-12))
+        if not self._in_speech or self._t - self._start_s >= BACKGROUND_AFTER_S:
             self._background.append(level)
         if len(self._background) * self.cfg.frame_ms < BACKGROUND_MIN_S * 1000:
-            return False  # not yet known: the room is heard first (words said this early are lost)
+            return not self.room_first
         return level >= np.percentile(self._background, BACKGROUND_LOUD) + self.cfg.background_margin_db
 
     def flush(self) -> Utterance | None:
@@ -127,7 +143,7 @@ def frames_of(audio: np.ndarray, frame_len: int):
 
 def split_utterances(audio: np.ndarray, cfg: VadConfig) -> list[Utterance]:
     """Every utterance in a whole recording (file mode); the end of the audio ends the last one."""
-    ep = Endpointer(cfg)
+    ep = Endpointer(cfg, room_first=False)
     out = [u for f in frames_of(audio, ep.frame_len) if (u := ep.feed(f)) is not None]
     last = ep.flush()
     return out + ([last] if last is not None else [])

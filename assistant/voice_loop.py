@@ -177,7 +177,7 @@ class VoiceLoop:
         ep = self.endpointer
         was_speaking = ep.in_speech
         heard = frame.audio if frame.user else np.zeros_like(frame.audio)
-        utt = ep.feed(heard, frame.t_ns)
+        utt = ep.feed(heard, frame.t_ns, masked=not frame.user)
         turn = self.turns + 1
         if ep.in_speech and not was_speaking:
             self.events.stamp(turn, "speech_start", frame.t_ns)

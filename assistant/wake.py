@@ -150,7 +150,7 @@ def addressed_utterances(audio: np.ndarray, vad, wake: WakeWord, window_s: float
     from assistant.messages import Utterance
     from assistant.vad import Endpointer, frames_of
 
-    ep = Endpointer(vad)
+    ep = Endpointer(vad, room_first=False)
     state = WakeState(window_s, min_question_samples(vad))
     out = []
     frames = list(frames_of(audio, ep.frame_len))

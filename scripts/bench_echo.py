@@ -255,7 +255,7 @@ def run_trial(front: Front, session: Session, trial: Trial) -> tuple[TrialResult
             for f in list(front.recent)[:-1]:
                 front.endpointer.feed(f.audio)               # their first words start the next utterance
         front.rule.reset()
-        utt = front.endpointer.feed(frame.audio if frame.user else np.zeros_like(frame.audio))
+        utt = front.endpointer.feed(frame.audio if frame.user else np.zeros_like(frame.audio), masked=not frame.user)
         if utt is not None:
             utterances.append((k, utt))
             if trial.near is None or t_end - len(utt.audio) < trial.onset - len(utt.audio) // 2:

@@ -5,6 +5,8 @@ from assistant.audio import resample
 from assistant.config import VadConfig
 from assistant.vad import split_utterances
 
+PLAIN = VadConfig(background_margin_db=0.0)    # webrtcvad alone
+
 
 def _speech(engine, text):
     return resample(engine.synthesize(text, "af_heart"), 24000, 16000)
@@ -52,7 +54,7 @@ def test_the_background_margin_changes_nothing_in_a_quiet_room(engine):
     sil = lambda s: np.zeros(int(s * 16000), dtype=np.float32)  # noqa: E731
     audio = np.concatenate([sil(1.0), a, sil(1.5), b, sil(1.0)])
     audio += np.random.default_rng(0).standard_normal(len(audio)).astype(np.float32) * 3e-4
-    plain = split_utterances(audio, VadConfig())
+    plain = split_utterances(audio, PLAIN)
     margin = split_utterances(audio, replace(VadConfig(), background_margin_db=3.0))
     assert len(plain) == len(margin) == 2
     assert all(abs(p.end_s - m.end_s) < 0.1 and abs(p.start_s - m.start_s) < 0.1 for p, m in zip(plain, margin))
@@ -81,8 +83,109 @@ def test_over_background_voices_the_question_ends_where_its_words_end(engine):
     words_end = 3.0 + q_off
 
     def ends(cfg):
-        return [round(u.end_s, 2) for u in split_utterances(audio, cfg)]
+        """The microphone's case: the stream begins with the room (a TV already on)."""
+        from assistant.vad import Endpointer, frames_of
 
-    plain, gated = ends(VadConfig()), ends(replace(VadConfig(), background_margin_db=3.0))
+        ep = Endpointer(cfg, room_first=True)
+        return [round(u.end_s, 2) for f in frames_of(audio, ep.frame_len) if (u := ep.feed(f)) is not None]
+
+    plain, gated = ends(PLAIN), ends(replace(VadConfig(), background_margin_db=3.0))
     print(f"question's words end at {words_end:.2f} s; utterances end: plain {plain}, gated {gated}")
     assert any(abs(e - words_end) < 0.5 for e in gated), gated
+
+
+def _babble(engine, seconds: float) -> np.ndarray:
+    """Four voices reading at once, like a TV or a room of people, at 0.1 RMS."""
+    lines = ["The weather tomorrow will be mild with some rain in the north.",
+             "And now the news at six, with the latest from the city council.",
+             "I told him we would meet at the station after lunch on Sunday.",
+             "Our guest tonight has written four books about the sea."]
+    n = int(16000 * seconds)
+    out = np.zeros(n, np.float32)
+    for k, (line, voice) in enumerate(zip(lines, ["af_sarah", "bm_george", "af_nicole", "am_adam"])):
+        x = resample(engine.synthesize(line, voice), 24000, 16000).astype(np.float32)
+        out += np.roll(np.tile(x, -(-n // len(x)))[:n], k * 7919) / np.sqrt(np.mean(x ** 2))
+    return out * np.float32(0.1 / np.sqrt(np.mean(out ** 2)))
+
+
+def test_with_the_background_margin_words_said_before_the_room_was_heard_are_kept(engine):
+    """A recording that starts with the question: there is no background yet, so webrtcvad alone
+    judges (before, nothing was speech for the first 0.3 s and the first word was lost)."""
+    from dataclasses import replace
+
+    question = _speech(engine, "What time is it?")
+    audio = np.concatenate([question, np.zeros(16000, np.float32)])
+    plain = split_utterances(audio, PLAIN)
+    margin = split_utterances(audio, replace(VadConfig(), background_margin_db=3.0))
+    assert len(plain) == len(margin) == 1
+    assert abs(plain[0].start_s - margin[0].start_s) < 0.05
+    assert abs(len(plain[0].audio) - len(margin[0].audio)) <= 480
+
+
+def test_with_the_background_margin_a_tv_switched_on_while_listening_is_learnt(engine):
+    """Quiet, then a TV from 2 s on for 25 s: webrtcvad calls it speech, the utterance it opens
+    freezes the background, and it ran to `max_utterance_s`; now a long-open utterance is learnt
+    from, so it ends soon after `BACKGROUND_AFTER_S` and the TV is background from then on."""
+    from dataclasses import replace
+
+    from assistant.vad import BACKGROUND_AFTER_S
+
+    rng = np.random.default_rng(1)
+    audio = np.concatenate([np.zeros(32000, np.float32), _babble(engine, 25.0)])
+    audio += rng.standard_normal(len(audio)).astype(np.float32) * np.float32(3e-4)
+    cfg = replace(VadConfig(), background_margin_db=3.0)
+    utts = split_utterances(audio, cfg)
+    plain = split_utterances(audio, PLAIN)
+    print("plain", [(round(u.start_s, 1), round(u.end_s, 1)) for u in plain],
+          "margin", [(round(u.start_s, 1), round(u.end_s, 1)) for u in utts])
+    assert plain and plain[0].end_s - plain[0].start_s >= cfg.max_utterance_s - 1   # what it was
+    first = utts[0]
+    assert first.start_s < 3.0
+    assert first.end_s - first.start_s < BACKGROUND_AFTER_S + 2.5
+    # once learnt, the TV opens no utterance for the rest of its 25 s (a stray one may still start)
+    later = [u for u in utts[1:] if u.end_s - u.start_s > 2.0]
+    assert not later, later
+
+
+def test_with_the_background_margin_a_digitally_silent_microphone_still_hears_the_user(engine):
+    """A virtual device gives exact zeros between words: no level to learn, nothing to beat (and
+    the echo gate's zeros while we speak must not become the background either)."""
+    from dataclasses import replace
+
+    from assistant.vad import Endpointer, frames_of
+
+    question = _speech(engine, "What time is it?")
+    gap = np.zeros(24000, np.float32)
+    audio = np.concatenate([gap, *[np.concatenate([question, gap]) for _ in range(5)]])
+    ep = Endpointer(replace(VadConfig(), background_margin_db=3.0), room_first=True)
+    utts = [u for f in frames_of(audio, ep.frame_len) if (u := ep.feed(f)) is not None]
+    # every question is heard, the fifth too: the first words' onsets are not learnt as the room
+    step = (len(question) + len(gap)) / 16000
+    assert [round(u.start_s / step, 1) for u in utts] == [round((1.5 + k * step) / step, 1) for k in range(5)]
+
+
+def test_with_the_background_margin_frames_masked_by_the_echo_gate_are_not_the_room(engine):
+    """A TV on, then our reply (the gate masks every frame: zeros), then the user over the TV: the
+    background heard before the reply still holds, so the question ends with its words (zeros
+    learnt as the room would let the TV through as speech, and the utterance would run on)."""
+    from dataclasses import replace
+
+    from assistant.vad import Endpointer, frames_of
+
+    tv = _babble(engine, 12.0) * np.float32(10 ** (-10 / 20))   # 10 dB under the question
+    question = _speech(engine, "What time is it?")
+    q_on, q_off = _voiced_span(question)
+    question = question * np.float32(0.1 / np.sqrt(np.mean(question[int(q_on * 16000):int(q_off * 16000)] ** 2)))
+    at = 16000 * 7                                                # 2 s of TV, 5 s of our reply, then the user
+    audio = tv.copy()
+    audio[at:at + len(question)] += question
+    ep = Endpointer(replace(VadConfig(), background_margin_db=3.0), room_first=True)
+    ends = []
+    for k, f in enumerate(frames_of(audio, ep.frame_len)):
+        masked = 2.0 <= k * 0.03 < 7.0
+        u = ep.feed(np.zeros_like(f) if masked else f, masked=masked)
+        if u is not None:
+            ends.append(round(u.end_s, 2))
+    words_end = 7.0 + q_off
+    print(f"words end at {words_end:.2f} s; utterances end {ends}")
+    assert any(abs(e - words_end) < 0.5 for e in ends), ends
