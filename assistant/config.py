@@ -80,7 +80,7 @@ class VadConfig:
     speculate_ms: int = 60
     min_utterance_ms: int = 300
     max_utterance_s: float = 20.0
-    background_margin_db: float = 3.0   # a voiced frame must beat the background's loud end by this (0: webrtcvad alone)
+    background_margin_db: float = 0.0   # a voiced frame must beat the background's loud end by this (0: webrtcvad alone)
 
 
 # openWakeWord's models that pyopen-wakeword ships (assistant.wake)
