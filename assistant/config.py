@@ -32,6 +32,7 @@ class ModelsConfig:
     vocab: str = "kokoro-vocab"
     g2p_gold: str = "misaki-us-gold"
     g2p_silver: str = "misaki-us-silver"
+    echo: str = "dtln-aec"      # the dtln echo canceller's model (audio.echo_cancel)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class VadConfig:
     speculate_ms: int = 60
     min_utterance_ms: int = 300
     max_utterance_s: float = 20.0
-    background_margin_db: float = 0.0   # a voiced frame must beat the background's loud end by this (0: webrtcvad alone)
+    background_margin_db: float = 3.0   # a voiced frame must beat the background's loud end by this (0: webrtcvad alone)
 
 
 # openWakeWord's models that pyopen-wakeword ships (assistant.wake)
@@ -172,7 +173,7 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "vad.max_utterance_s": _range(1.0, 120.0),
     "vad.background_margin_db": _range(0.0, 40.0),
     "audio.reply_gap_ms": _range(0, 10000),
-    "audio.echo_cancel": _one_of("auto", "webrtc", "nlms", "off"),
+    "audio.echo_cancel": _one_of("auto", "webrtc", "nlms", "dtln", "off"),
     "audio.barge_in_ms": _range(30, 2000),
     "audio.gate_threshold_db": _range(0.0, 40.0),
     "audio.wake_word": _one_of("", *WAKE_WORDS),
@@ -290,6 +291,8 @@ def required_models(cfg: Config) -> list[str]:
     models["llm"] = fallback_llm(cfg)
     if cfg.tts.engine != "fast":
         models.pop("tts_fast")
+    if cfg.audio.echo_cancel not in ("dtln", "auto"):   # auto: dtln where its runtime is installed
+        models.pop("echo")
     return list(dict.fromkeys(models.values()))
 
 

@@ -18,6 +18,7 @@ from assistant.errors import AudioError, InputError
 from assistant.events import EventLog
 from assistant.llm import ChatModel
 from assistant.pipeline import NullSink, Pipeline, SpeakerSink, WavSink, load_models
+from models.errors import ModelError
 from models.store import ModelStore
 from assistant.vad import split_utterances
 from assistant.voice_loop import VoiceLoop, mic_frames, paced_file_frames
@@ -89,15 +90,25 @@ def _wake_word(cfg: Config):
     return WakeWord(cfg.audio.wake_word, cfg.audio.wake_threshold)
 
 
-def _echo_and_gate(cfg: Config):
+def echo_and_gate(cfg: Config, store: ModelStore):
     """The echo canceller and gate that keep the assistant from answering its own voice."""
     if cfg.audio.echo_cancel == "off":
         return None, None
-    from assistant.echo import EchoCanceller, SpeechGate
+    from assistant.echo import EchoCanceller, SpeechGate, pick_backend
 
+    backend = pick_backend(cfg.audio.echo_cancel)
+    model_dir = None
+    if backend == "dtln":
+        try:
+            model_dir = store.dir(cfg.models.echo)
+        except ModelError as e:
+            if cfg.audio.echo_cancel != "auto":
+                raise
+            _say(f"echo cancelling with nlms: the dtln model is missing ({e.args[0]})")
+            backend = "nlms"
     frame_len = ASR_RATE * cfg.vad.frame_ms // 1000
-    return (EchoCanceller(ASR_RATE, frame_len, backend=cfg.audio.echo_cancel),
-            SpeechGate(threshold_db=cfg.audio.gate_threshold_db))
+    echo = EchoCanceller(ASR_RATE, frame_len, backend=backend, dtln_dir=model_dir)
+    return echo, SpeechGate(threshold_db=cfg.audio.gate_threshold_db, shallow_pct=echo.gate_pct)
 
 
 def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | None = None,
@@ -106,20 +117,21 @@ def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | N
     Timers that end while it is idle are announced after a chime (VoiceLoop)."""
     input_rate(cfg.audio.input_device)  # no devices: say so before seconds of model loading
     wake = _wake_word(cfg)  # a missing package: say so before the models load too
-    echo, gate = _echo_and_gate(cfg)
+    budget = budget or _budget(cfg)
+    echo, gate = budget.measure("echo canceller", lambda: echo_and_gate(cfg, store))  # DTLN-aec: ~36 MB
     sink = SpeakerSink(events, cfg.audio.output_device, echo)
-    models = load_models(cfg, store, events, budget or _budget(cfg), say=_say)
+    models = load_models(cfg, store, events, budget, say=_say)
 
     async def main(ptt=None) -> None:
         pipeline = Pipeline(models, events)
         loop = VoiceLoop(pipeline, sink, events, cfg.vad, cfg.audio, ptt=ptt, timers=pipeline.skills, wake=wake)
         if wake is not None:
-            _say(f"listening for the wake word {wake.name.replace('_', ' ')}… (Ctrl+C to quit)")
+            prompt = f"listening for the wake word {wake.name.replace('_', ' ')}… (Ctrl+C to quit)"
         elif ptt is None:
-            _say("listening… speak any time (Ctrl+C to quit)")
+            prompt = "listening… speak any time (Ctrl+C to quit)"
         else:
-            _say(f"push-to-talk ({ptt.mode}): {'press Space or Enter, press again to stop' if ptt.mode == 'toggle' else 'hold Space or Enter while you speak'} (Ctrl+C to quit)")
-        await loop.run(mic_frames(cfg.vad, cfg.audio, echo, gate))
+            prompt = f"push-to-talk ({ptt.mode}): {'press Space or Enter, press again to stop' if ptt.mode == 'toggle' else 'hold Space or Enter while you speak'} (Ctrl+C to quit)"
+        await loop.run(mic_frames(cfg.vad, cfg.audio, echo, gate), ready=lambda: _say(prompt))
 
     try:
         if ptt_mode is None:
@@ -167,7 +179,8 @@ def profile(cfg: Config, store: ModelStore, inputs: list[Path] | None, turns: in
     budget = _budget(cfg)
     with PeakSampler() as peak:
         models = load_models(cfg, store, events, budget, chat_model=chat_model, say=_say)
-        echo, gate = _echo_and_gate(cfg) if not inputs else (None, None)  # files carry no echo
+        echo, gate = (budget.measure("echo canceller", lambda: echo_and_gate(cfg, store)) if not inputs
+                      else (None, None))  # files carry no echo
         try:
             sink = SpeakerSink(events, cfg.audio.output_device, echo)
         except AudioError:

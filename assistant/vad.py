@@ -46,6 +46,13 @@ class Endpointer:
         self._background: deque[float] = deque(maxlen=max(1, int(BACKGROUND_S * 1000) // cfg.frame_ms))
 
     @property
+    def room_known(self) -> bool:
+        """The background margin has the room to measure against (always, with no margin). A live
+        mic says it listens only from then on: a question said at once would become the room."""
+        return (not self.cfg.background_margin_db
+                or len(self._background) * self.cfg.frame_ms >= BACKGROUND_MIN_S * 1000)
+
+    @property
     def in_speech(self) -> bool:
         return self._in_speech
 
@@ -113,7 +120,7 @@ class Endpointer:
         level = max(FLOOR_DB, 10 * np.log10(float(np.mean(np.square(frame, dtype=np.float64))) + 1e-12))
         if not self._in_speech or self._t - self._start_s >= BACKGROUND_AFTER_S:
             self._background.append(level)
-        if len(self._background) * self.cfg.frame_ms < BACKGROUND_MIN_S * 1000:
+        if not self.room_known:
             return not self.room_first
         return level >= np.percentile(self._background, BACKGROUND_LOUD) + self.cfg.background_margin_db
 

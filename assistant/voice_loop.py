@@ -36,6 +36,12 @@ from assistant.wake import WakeState, min_question_samples
 
 FRAME_QUEUE = 200    # 6 s of 30 ms frames: enough to ride out a slow turn start
 BARGE_IN_LOOKBACK_MS = 1200
+# A barge-in is said out loud: a frame the microphone took under -55 dBFS is no part of one,
+# whatever webrtcvad says of it after cancelling (it calls the texture DTLN-aec leaves on a quiet
+# room's noise, -70 dBFS, speech: most of that backend's false barge-ins came so, before the
+# reply's first sound). Users talking over a reply reach the mic at -35 to -10 dBFS; judged after
+# cancelling instead, nlms' residual suppressor had taken some of them under it.
+BARGE_IN_MIN_POWER = 10 ** (-55 / 10)
 STALL_S = 2.0        # no frame for this long: the microphone has gone away
 ALERT_CHECK_NS = 1_000_000_000  # how often an idle loop asks whether a timer has ended
 
@@ -44,6 +50,11 @@ class MicFrame(NamedTuple):
     audio: np.ndarray    # 16 kHz, echo-cancelled when a canceller runs
     t_ns: int            # perf_counter_ns when the frame's last sample was captured
     user: bool = True    # the gate's verdict: not (residual) echo of our own voice
+    loud: bool = True    # the microphone took it at BARGE_IN_MIN_POWER or more (before cancelling)
+
+
+def is_loud(raw: np.ndarray) -> bool:
+    return float(np.mean(np.square(raw, dtype=np.float64))) >= BARGE_IN_MIN_POWER
 
 
 def is_user(gate, echo, raw: np.ndarray, clean: np.ndarray) -> bool:
@@ -72,7 +83,7 @@ class BargeInRule:
         if not self.frames:
             return False
         pcm = (np.clip(frame.audio, -1, 1) * 32767).astype("<i2").tobytes()
-        self._run = self._run + 1 if frame.user and self._voiced.is_speech(pcm, ASR_RATE) else 0
+        self._run = self._run + 1 if frame.user and frame.loud and self._voiced.is_speech(pcm, ASR_RATE) else 0
         if self._run < self.frames:
             return False
         self._run = 0
@@ -121,8 +132,14 @@ class VoiceLoop:
     def _replying(self) -> bool:
         return self._active is not None and not self._active.done()
 
-    async def run(self, frames: AsyncIterator[MicFrame], max_turns: int | None = None) -> None:
+    async def run(self, frames: AsyncIterator[MicFrame], max_turns: int | None = None,
+                  ready: Callable[[], None] | None = None) -> None:
+        """`ready` is called once the loop can hear a question: at once, or (with the VAD's
+        background margin) when the room has been heard, so that a prompt shown by it is true."""
         recent: deque[MicFrame] = deque(maxlen=lookback_frames(self.vad_cfg))
+        if ready is not None and (self.ptt is not None or self.endpointer.room_known):
+            ready()
+            ready = None
         async for frame in frames:
             recent.append(frame)
             if self.ptt is not None:
@@ -144,6 +161,9 @@ class VoiceLoop:
                     break
             self.barge_in.reset()
             self._listen(frame)
+            if ready is not None and self.endpointer.room_known:
+                ready()
+                ready = None
             self._check_timers(frame)
         if self._active is not None:
             await self._active
@@ -318,7 +338,7 @@ async def mic_frames(vad: VadConfig, audio: AudioConfig, echo=None, gate=None) -
     def on_frame(raw: np.ndarray, clean: np.ndarray) -> None:  # the capture thread
         user = is_user(gate, echo, raw, clean) if gate is not None and echo is not None else True
         heard = echo.heard if echo is not None else clean      # residual echo suppressed, to listen to
-        loop.call_soon_threadsafe(offer, MicFrame(heard, time.perf_counter_ns(), user))
+        loop.call_soon_threadsafe(offer, MicFrame(heard, time.perf_counter_ns(), user, is_loud(raw)))
 
     frame_len = ASR_RATE * vad.frame_ms // 1000
     mic = Microphone(frame_len, on_frame, audio.input_device, echo=echo)

@@ -3,7 +3,7 @@
 the user who talks over it?
 
 usage: python scripts/bench_echo.py [--rooms laptop,desk,...] [--ratios -10,0,10] [--per-session 4]
-                                    [--backends nlms,webrtc,off] [--json OUT] [--short]
+                                    [--backends nlms,webrtc,dtln,off] [--json OUT] [--short]
        (or: assistant bench echo ...)
 
 Far end: our own TTS replies (Kokoro, af_heart). Echo: the reply through a small loudspeaker
@@ -75,7 +75,7 @@ QUESTIONS = [
     "Sorry, how far away is the sun?",
 ]
 USER_VOICES = ["am_michael", "bf_emma", "espeak:en-us+m3", "bm_george", "espeak:en+f3"]
-BACKENDS = ("nlms", "webrtc", "off", "nlms-linear")   # nlms-linear: ours without the residual suppressor
+BACKENDS = ("nlms", "webrtc", "dtln", "off", "nlms-linear")   # nlms-linear: ours without the residual suppressor
 
 
 @dataclass
@@ -158,7 +158,7 @@ def plan(room_list: list[rooms.Room], ratios: list[float], per_session: int, spo
 class Front:
     """One backend's listening state across a session: canceller, gate, barge-in rule, Endpointer."""
 
-    def __init__(self, backend: str, cfg) -> None:
+    def __init__(self, backend: str, cfg, dtln_dir=None) -> None:
         from assistant.echo import EchoCanceller, SpeechGate
         from assistant.vad import Endpointer
         from assistant.voice_loop import BargeInRule, lookback_frames
@@ -169,8 +169,8 @@ class Front:
         if backend != "off":
             linear = backend == "nlms-linear"
             self.ec = EchoCanceller(RATE, self.frame_len, backend="nlms" if linear else backend,
-                                    suppress=not linear)
-            self.gate = SpeechGate(threshold_db=cfg.audio.gate_threshold_db)
+                                    suppress=not linear, dtln_dir=dtln_dir)
+            self.gate = SpeechGate(threshold_db=cfg.audio.gate_threshold_db, shallow_pct=self.ec.gate_pct)
         self.rule = BargeInRule(cfg.vad, cfg.audio)
         self.endpointer = Endpointer(cfg.vad)
         self.recent: deque = deque(maxlen=lookback_frames(cfg.vad))
@@ -182,17 +182,17 @@ class Front:
 
     def frame(self, raw: np.ndarray, ref24: np.ndarray):
         """What the capture callback does with one mic frame (voice_loop.mic_frames)."""
-        from assistant.voice_loop import MicFrame, is_user
+        from assistant.voice_loop import MicFrame, is_loud, is_user
 
         if self.ec is None:
-            return MicFrame(raw, 0, True), raw
+            return MicFrame(raw, 0, True, is_loud(raw)), raw
         t = time.perf_counter()
         self.ec.reference(ref24, TTS_RATE)                   # (the Player's callback, live)
         clean = self.ec.process(raw)
         user = is_user(self.gate, self.ec, raw, clean)
         self.seconds += time.perf_counter() - t
         self.frames += 1
-        return MicFrame(self.ec.heard, 0, user), clean
+        return MicFrame(self.ec.heard, 0, user, is_loud(raw)), clean
 
 
 def run_trial(front: Front, session: Session, trial: Trial) -> tuple[TrialResult, list]:
@@ -310,7 +310,8 @@ def summarise(results: list[TrialResult], ratio_of: list[float]) -> dict:
     }
 
 
-def bench(sessions: list[Session], backends: list[str], cfg, transcribe, progress=lambda it, _d: it) -> dict:
+def bench(sessions: list[Session], backends: list[str], cfg, transcribe, progress=lambda it, _d: it,
+          dtln_dir=None) -> dict:
     """Every backend over every session; per backend the summary, per room and per ratio too."""
     F = RATE * cfg.vad.frame_ms // 1000
     clean: dict[tuple[int, int], float] = {}
@@ -324,7 +325,7 @@ def bench(sessions: list[Session], backends: list[str], cfg, transcribe, progres
         results, ratio_of, where = [], [], []
         frames = seconds = 0.0
         for s_i, s in enumerate(progress(sessions, b)):
-            front = Front(b, cfg)
+            front = Front(b, cfg, dtln_dir)
             for t_i, t in enumerate(s.trials):
                 res, utts = run_trial(front, s, t)
                 if t.near is not None:
@@ -415,6 +416,10 @@ def main() -> int:
     if "webrtc" in backends and not _has_webrtc():
         print("bench echo: pywebrtc-audio is not installed: the webrtc backend is skipped", file=sys.stderr)
         backends.remove("webrtc")
+    if "dtln" in backends and not _has_tflite():
+        print("bench echo: pyopen-wakeword (whose TFLite library runs DTLN-aec) is not installed: "
+              "the dtln backend is skipped", file=sys.stderr)
+        backends.remove("dtln")
     try:
         import jiwer  # noqa: F401
         import pyroomacoustics  # noqa: F401
@@ -442,7 +447,8 @@ def main() -> int:
         "ratios_db": ratios,
         "seed": args.seed,
         "default": auto_backend(),
-        "backends": bench(sessions, backends, cfg, asr.transcribe, tqdm_bar),
+        "backends": bench(sessions, backends, cfg, asr.transcribe, tqdm_bar,
+                          store.dir(cfg.models.echo) if "dtln" in backends else None),
         "seconds": 0.0,
     }
     report["seconds"] = round(time.perf_counter() - t0, 1)
@@ -456,6 +462,16 @@ def main() -> int:
 def _has_webrtc() -> bool:
     try:
         import pywebrtc_audio  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _has_tflite() -> bool:
+    from assistant.tflite import library_path
+
+    try:
+        library_path()
     except ImportError:
         return False
     return True

@@ -70,8 +70,10 @@ fi
 "${PIP[@]}" install -e ".[test]"
 # The wake word has wheels for some systems only (Linux x86-64/ARM64 with glibc 2.35+, Windows):
 # without one, everything but `run --wake` works, and its tests skip.
+# Its TFLite library also runs the default echo canceller, DTLN-aec (else ours, nlms, runs).
 if ! "${PIP[@]}" install --only-binary pyopen-wakeword "pyopen-wakeword>=1.1,<2"; then
-  echo "setup: no pyopen-wakeword wheel for this system: all but the wake word (run --wake) works" >&2
+  echo "setup: no pyopen-wakeword wheel for this system: all but the wake word (run --wake) works;" \
+       "echo cancelling falls back from DTLN-aec to nlms" >&2
 fi
 
 if [ "${1:-}" != "--no-models" ]; then

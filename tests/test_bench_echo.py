@@ -62,6 +62,30 @@ def test_the_default_canceller_stays_deaf_to_itself_and_hears_the_user(report):
     assert nlms["user_wer_over_clean_pts"] <= 15.0, [t["heard"] for t in nlms["trials"]]
 
 
+@pytest.fixture(scope="module")
+def kitchen(engine, tmp_path_factory):
+    """The kitchen at -10 and 0 dB, seed 5: where DTLN-aec interrupted itself before a reply's first
+    sound (3 of these 8 replies), before barge-ins had to be loud at the microphone."""
+    from answer_voices import Speakers
+
+    from assistant.audio import read_wav
+
+    speakers = Speakers(engine, tmp_path_factory.mktemp("echo-voices-kitchen"))
+    spoken = lambda voice, text, rate: read_wav(speakers.wav(voice, text), rate)  # noqa: E731
+    return bench_echo.plan([rooms.room_named("kitchen")], [-10.0, 0.0], 4, spoken,
+                           speakers.usable(bench_echo.USER_VOICES), seed=5)
+
+
+def test_dtln_stays_deaf_to_itself_before_the_reply_and_hears_the_user(kitchen, cfg, transcriber, store):
+    if not bench_echo._has_tflite() or store.status(cfg.models.echo) != "cached":
+        pytest.skip("needs pyopen-wakeword's TFLite library and the dtln-aec model (setup)")
+    dtln = bench_echo.bench(kitchen, ["dtln"], cfg, transcriber.transcribe,
+                            dtln_dir=store.dir(cfg.models.echo))["dtln"]
+    assert dtln["false_barge_ins"] == 0, [t["false_barge_in"] for t in dtln["trials"]]
+    assert dtln["barge_ins_detected"] == dtln["barge_ins"] == 4, dtln["trials"]
+    assert dtln["erle_db"] >= 25.0
+
+
 def test_wer_counts_a_missed_question_as_all_deletions():
     assert bench_echo.wer("Stop. Set a timer for five minutes.", "") == 1.0
     assert bench_echo.wer("Stop. Set a timer for five minutes.", "stop, set a timer for 5 minutes") == 0.0

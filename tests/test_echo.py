@@ -69,6 +69,20 @@ def run(ec: EchoCanceller, mic: np.ndarray, far: np.ndarray, gate: SpeechGate | 
     return out, np.array(user, bool)
 
 
+def _dtln_dir():
+    """DTLN-aec's model folder, when this machine can run it (the wake word's TFLite library, and
+    the model that setup fetches), else None."""
+    from assistant.tflite import library_path
+    from models.store import ModelStore
+
+    try:
+        library_path()
+    except ImportError:
+        return None
+    store = ModelStore(auto_fetch=False)
+    return store.root / "dtln-aec" if store.status("dtln-aec") == "cached" else None
+
+
 def backends():
     out = ["nlms"]
     try:
@@ -76,7 +90,13 @@ def backends():
         out.append("webrtc")
     except ImportError:
         pass
+    if _dtln_dir() is not None:
+        out.append("dtln")
     return out
+
+
+def canceller(backend: str) -> EchoCanceller:
+    return EchoCanceller(backend=backend, dtln_dir=_dtln_dir() if backend == "dtln" else None)
 
 
 # ---- cancellation ------------------------------------------------------------------------------
@@ -85,7 +105,7 @@ def test_erle_after_convergence(speech, backend):
     reply, _ = speech
     far = np.concatenate([reply, reply])           # the second pass is measured
     mic, _, _ = scene(far)
-    ec = EchoCanceller(backend=backend)
+    ec = canceller(backend)
     out, _ = run(ec, mic, far)
     half = len(reply) // F * F
     erle = db(mic[half:len(out)]) - db(out[half:])
@@ -126,7 +146,7 @@ def test_near_end_alone_passes_untouched(speech, backend):
     _, user = speech
     silence = np.zeros(len(user) + RATE, np.float32)
     mic, _, near = scene(silence, user * 0.5, 0.5)
-    out, _ = run(EchoCanceller(backend=backend), mic, silence)
+    out, _ = run(canceller(backend), mic, silence)
     seg = slice(RATE // 2, RATE // 2 + len(user) - F)
     assert abs(db(out[seg]) - db(near[seg])) < 1.5
 
@@ -157,7 +177,8 @@ def test_gate_ignores_residual_echo_and_hears_the_user(speech, backend, cfg):
     reply, user = speech
     far = np.concatenate([reply, reply])
     at = len(reply) / RATE + 1.0
-    ec, gate = EchoCanceller(backend=backend), SpeechGate(threshold_db=10.0)
+    ec = canceller(backend)
+    gate = SpeechGate(threshold_db=10.0, shallow_pct=ec.gate_pct)
     mic, _, near = scene(far, user * 0.5, at)
     out, is_user = run(ec, mic, far, gate)
     frames = out.reshape(-1, F)
@@ -398,15 +419,16 @@ import subprocess, sys, time
 import numpy as np
 import soundfile as sf
 from assistant.audio import Microphone, Player
-from assistant.config import load
-from assistant.echo import EchoCanceller, SpeechGate
+from assistant.config import load, override
+from assistant.modes import echo_and_gate
 from assistant.voice_loop import BargeInRule, MicFrame, is_user
+from models.store import default_store
 
 # argv: reply WAV, backend, and the echo WAV to play into the mic (else a loopback carries the speaker)
 reply, sr = sf.read(sys.argv[1], dtype="float32")
 echo_wav = sys.argv[3] if len(sys.argv) > 3 else None
-cfg = load()
-ec, gate = EchoCanceller(backend=sys.argv[2]), SpeechGate(cfg.audio.gate_threshold_db)
+cfg = override(load(), "audio.echo_cancel", sys.argv[2])
+ec, gate = echo_and_gate(cfg, default_store())      # as `assistant run` makes them
 rows = []
 def on_frame(frame, _clean=None):
     out = ec.process(frame)

@@ -136,3 +136,37 @@ def test_user_speech_during_a_reply_barges_in(speech):
     assert len(barge) == 1 and barge[0].data["detect_ms"] <= 200
     assert loop.turns == 2, "what was said over the reply became the next turn"
     assert pipe.replies and pipe.replies[-1][0] == 2
+
+
+def test_with_the_background_margin_the_loop_says_it_listens_once_the_room_is_heard(speech):
+    """A question said the moment the prompt appears must not become the room (it did: the live
+    tests' questions were learnt as the background and missed). So `ready` waits for the room."""
+    from assistant.vad import BACKGROUND_MIN_S
+
+    a, _ = speech
+    events = EventLog()
+    pipe, sink = FakePipeline(events), RecordingSink()
+    loop = _loop(pipe, sink, events, background_margin_db=3.0)
+    room = np.random.default_rng(0).standard_normal(16000).astype(np.float32) * np.float32(3e-4)
+    said_at = []
+
+    async def mic():
+        """The room until the prompt, then the question at once."""
+        room_frames = iter(_frames(room))
+        while not said_at:
+            yield next(room_frames)
+            await asyncio.sleep(0)
+        for f in _frames(np.concatenate([a, _silence(1.0)]), t0=10**12):
+            yield f
+            await asyncio.sleep(0.002)
+
+    ready_after = []
+    asyncio.run(loop.run(mic(), ready=lambda: (said_at.append(True), ready_after.append(loop.endpointer._t))))
+    assert ready_after and ready_after[0] >= BACKGROUND_MIN_S - 1e-9
+    assert loop.turns == 1, "the question said at once was heard"
+    assert pipe.heard_audio[-1] >= len(a) / 16000 - 0.35, ("... all of it", pipe.heard_audio)
+    # no margin: ready at once
+    plain_ready = []
+    loop = _loop(FakePipeline(events), RecordingSink(), events, background_margin_db=0.0)
+    asyncio.run(loop.run(_feed(_frames(_silence(0.1))), ready=lambda: plain_ready.append(loop.endpointer._t)))
+    assert plain_ready == [0.0]
