@@ -153,7 +153,7 @@ def dispatch(args: argparse.Namespace) -> int:
         from assistant.doctor import doctor
 
         cfg = config_mod.load(args.config)
-        return doctor(store, set(_used_models(cfg, store)), config_mod.fallback_llm(cfg))
+        return doctor(store, set(_used_models(cfg, store)), config_mod.fallback_llm(cfg), cfg.audio.echo_cancel)
     cfg = _config(args)
     if args.command == "say":
         seconds = modes.say(cfg, store, args.text, args.output)

@@ -23,7 +23,7 @@ def _mem_total_mb() -> float | None:
     return None
 
 
-def doctor(store: ModelStore, used_models: set[str], llm: str) -> int:
+def doctor(store: ModelStore, used_models: set[str], llm: str, echo_cancel: str = "auto") -> int:
     """`llm`: the store name of the config's language model, run once in a child process."""
     problems: list[tuple[str, str]] = []
     print(f"python      {sys.version.split()[0]} ({sys.executable})")
@@ -58,6 +58,15 @@ def doctor(store: ModelStore, used_models: set[str], llm: str) -> int:
     except OSError as e:
         print(f"audio       unavailable ({e})")
         problems.append(("PortAudio is missing", "Debian/Ubuntu: apt-get install libportaudio2"))
+
+    if echo_cancel != "off":
+        from assistant.echo import pick_backend
+
+        try:
+            print(f"  echo cancelling: {pick_backend(echo_cancel)} (audio.echo_cancel = {echo_cancel})")
+        except ImportError as e:
+            print(f"  echo cancelling: unavailable ({e})")
+            problems.append((f"echo canceller {echo_cancel!r} cannot run here", "audio.echo_cancel = \"auto\", or " + str(e)))
 
     print(f"models      cache {store.root}")
     for name in store.artifacts:

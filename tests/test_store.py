@@ -136,6 +136,9 @@ def test_doctor_reports_models_and_gives_a_fix_for_each_problem():
     assert r.returncode in (0, 1), r.stderr
     assert "smollm2-135m-instruct-q4_1" in r.stdout and "cached" in r.stdout
     assert "llama-3.2-1b-instruct-q4_k_m" in r.stdout and "optional" in r.stdout
+    from assistant.echo import auto_backend
+
+    assert f"echo cancelling: {auto_backend()} (audio.echo_cancel = auto)" in r.stdout, r.stdout
     problems = [line for line in r.stdout.splitlines() if line.strip().startswith("- ")]
     fixes = [line for line in r.stdout.splitlines() if line.strip().startswith("fix:")]
     assert len(problems) == len(fixes)
