@@ -10,7 +10,7 @@
     gate = SpeechGate(threshold_db=10)
     gate.is_user(mic_frame, clean, speaking=ec.playing, trusted=ec.trusted, echo_due=ec.echo_due)
 
-Two cancellers behind one interface (`backend=`):
+Cancellers behind one interface (`backend=`):
 
 * ``"webrtc"``: WebRTC's AEC3 (linear filter + delay estimator + residual echo suppressor)
   through PyPI ``pywebrtc-audio`` (binary wheels for Linux x86_64/aarch64, macOS, Windows,
@@ -37,7 +37,7 @@ Two cancellers behind one interface (`backend=`):
   worse on the echo bench). Its output is both what `process()` returns and `heard`, one frame
   (30 ms) late: 512-sample blocks on a 128-sample hop, and frames regrouped into hops. It takes
   34-35 dB of the bench's echo where nlms' linear filter takes 13-15, so the gate's percentile of
-  the losses is lower for it (`GATE_PCT`): the room's tail in the pauses between sentences outlasts
+  the losses is lower for it (`GATE_PCT_DTLN`): the room's tail in the pauses between sentences outlasts
   the reference and loses less.
 * ``"auto"`` (default): dtln where it runs (pyopen-wakeword's TFLite library is installed), else
   nlms. On 360 replies of the echo bench's simulated rooms (scripts/bench_echo.py, seeds 0-5; a
@@ -378,24 +378,24 @@ class EchoCanceller:
         self._delay = DelayEstimator()
         self._corr_lag = 20 * RATE // 1000           # residual checked against the echo delay +- 20 ms
         dtln = self.backend == "dtln"
-        late = 512 if dtln else 0                    # DTLN's output is this late at most: its residual too
-        self._hist = np.zeros(self._delay.max_lag + frame_len + self._corr_lag + BLOCK + late, np.float32)
+        self._dtln: DtlnFrames | None = None
+        self.latency = 0                 # samples process()'s output is behind its input
+        if dtln:
+            if dtln_dir is None:
+                raise ValueError("the dtln echo canceller needs dtln_dir, the folder of its model")
+            self._dtln = DtlnFrames(frame_len, dtln_dir, dtln_model)
+            self.latency = self._dtln.latency
+        # the residual check looks `latency` further back: the output's echo is as late as the output
+        self._hist = np.zeros(self._delay.max_lag + frame_len + self._corr_lag + BLOCK + self.latency, np.float32)
         self._prev_out = np.zeros(frame_len, np.float32)
         self.echo_corr = 0.0             # residual's correlation with the reference (last frame)
         self.passed_through = False      # nlms: part of the last frame is the mic unchanged (misadjusted)
         self._echo_like = -(1 << 30)     # frame count when the residual last looked like our echo
         self._heard = np.zeros(frame_len, np.float32)
         self._suppressor = None
-        self._dtln: DtlnFrames | None = None
-        self.latency = 0                 # samples process()'s output is behind its input
         # the gate's percentile of the losses (SpeechGate.shallow_pct) for this canceller: DTLN's
         # pauses lose less than its speech (module doc); 20 let 10 of 180 replies interrupt themselves
         self.gate_pct = GATE_PCT_DTLN if dtln else SpeechGate.SHALLOW_PCT
-        if dtln:
-            if dtln_dir is None:
-                raise ValueError("the dtln echo canceller needs dtln_dir, the folder of its model")
-            self._dtln = DtlnFrames(frame_len, dtln_dir, dtln_model)
-            self.latency = self._dtln.latency
         if self.backend == "webrtc":
             from pywebrtc_audio import EchoCanceller as Aec3
 
@@ -716,13 +716,9 @@ class EchoCanceller:
 
 def auto_backend() -> str:
     """The backend `auto` stands for, by the echo bench's evidence (module doc)."""
-    from assistant.tflite import library_path
+    from assistant.tflite import available
 
-    try:
-        library_path()
-    except ImportError:
-        return "nlms"
-    return "dtln"
+    return "dtln" if available() else "nlms"
 
 
 def pick_backend(name: str) -> str:

@@ -35,6 +35,15 @@ def library_path() -> Path:
     raise ImportError(f"pyopen-wakeword has no TFLite C library in {lib_dir}")
 
 
+def available() -> bool:
+    """This machine has the library (pyopen-wakeword is installed with it)."""
+    try:
+        library_path()
+    except ImportError:
+        return False
+    return True
+
+
 def _lib() -> C.CDLL:
     """The library with its signatures declared (dlopen gives every caller the one loaded copy)."""
     path = str(library_path())

@@ -397,6 +397,7 @@ def main() -> int:
 
     from assistant.asr import Transcriber
     from assistant.config import load
+    from assistant import tflite
     from assistant.echo import auto_backend
     from models.store import default_root, default_store
 
@@ -416,7 +417,7 @@ def main() -> int:
     if "webrtc" in backends and not _has_webrtc():
         print("bench echo: pywebrtc-audio is not installed: the webrtc backend is skipped", file=sys.stderr)
         backends.remove("webrtc")
-    if "dtln" in backends and not _has_tflite():
+    if "dtln" in backends and not tflite.available():
         print("bench echo: pyopen-wakeword (whose TFLite library runs DTLN-aec) is not installed: "
               "the dtln backend is skipped", file=sys.stderr)
         backends.remove("dtln")
@@ -462,16 +463,6 @@ def main() -> int:
 def _has_webrtc() -> bool:
     try:
         import pywebrtc_audio  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def _has_tflite() -> bool:
-    from assistant.tflite import library_path
-
-    try:
-        library_path()
     except ImportError:
         return False
     return True

@@ -77,7 +77,9 @@ def kitchen(engine, tmp_path_factory):
 
 
 def test_dtln_stays_deaf_to_itself_before_the_reply_and_hears_the_user(kitchen, cfg, transcriber, store):
-    if not bench_echo._has_tflite() or store.status(cfg.models.echo) != "cached":
+    from assistant import tflite
+
+    if not tflite.available() or store.status(cfg.models.echo) != "cached":
         pytest.skip("needs pyopen-wakeword's TFLite library and the dtln-aec model (setup)")
     dtln = bench_echo.bench(kitchen, ["dtln"], cfg, transcriber.transcribe,
                             dtln_dir=store.dir(cfg.models.echo))["dtln"]

@@ -72,12 +72,10 @@ def run(ec: EchoCanceller, mic: np.ndarray, far: np.ndarray, gate: SpeechGate | 
 def _dtln_dir():
     """DTLN-aec's model folder, when this machine can run it (the wake word's TFLite library, and
     the model that setup fetches), else None."""
-    from assistant.tflite import library_path
+    from assistant import tflite
     from models.store import ModelStore
 
-    try:
-        library_path()
-    except ImportError:
+    if not tflite.available():
         return None
     store = ModelStore(auto_fetch=False)
     return store.root / "dtln-aec" if store.status("dtln-aec") == "cached" else None
