@@ -169,3 +169,33 @@ def test_with_the_background_margin_frames_masked_by_the_echo_gate_are_not_the_r
     words_end = 7.0 + q_off
     print(f"words end at {words_end:.2f} s; utterances end {ends}")
     assert any(abs(e - words_end) < 0.5 for e in ends), ends
+
+
+def test_with_the_background_margin_a_question_after_a_short_silence_is_heard(engine):
+    """A recording with a fraction of a second of silence before the words (the answer
+    benchmark's WAVs have 0.3 s), or a user who speaks as soon as the microphone says it listens:
+    the background was still a dozen frames long when the words began, so their first frames,
+    unvoiced to webrtcvad but loud, became the room's loud end and the rest of the question never
+    beat it: no utterance at all (a recording: leads of 150-480 ms; a microphone: 300 ms). Now a
+    frame becomes the room only once it leaves the pre-roll with no utterance begun, and a young
+    room never takes an utterance's pre-roll in."""
+    from assistant.vad import Endpointer, frames_of
+
+    rng = np.random.default_rng(0)
+    lost = []
+    for voice in ("af_heart", "bm_george"):
+        question = resample(engine.synthesize("What time is it?", voice), 24000, 16000)
+        q_on, _ = _voiced_span(question)
+        for lead_ms in range(0, 660, 30):
+            lead = lead_ms / 1000
+            audio = np.concatenate([np.zeros(int(16000 * lead), np.float32), question, np.zeros(16000, np.float32)])
+            utts = split_utterances(audio, MARGIN)
+            if len(utts) != 1 or abs(utts[0].start_s - (lead + q_on)) > 0.15:
+                lost.append(("recording", voice, lead_ms, [round(u.start_s, 2) for u in utts]))
+            if lead_ms >= 300:   # a microphone: the room's first 0.3 s come before "listening..."
+                mic = audio + rng.standard_normal(len(audio)).astype(np.float32) * np.float32(3e-4)
+                ep = Endpointer(MARGIN, room_first=True)
+                heard = [u for f in frames_of(mic, ep.frame_len) if (u := ep.feed(f)) is not None]
+                if len(heard) != 1:
+                    lost.append(("microphone", voice, lead_ms, [round(u.start_s, 2) for u in heard]))
+    assert not lost, lost
