@@ -25,8 +25,9 @@ def normalise(text: str) -> list[str]:
     text = re.sub(r"(?<=\d)[:.](?=\d)", " ", text)        # clock times and decimals split alike
     text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text)  # "8.44pm", "h2o"
     tokens = re.findall(r"[a-z0-9']+", text)
-    tokens = [t for i, t in enumerate(tokens)  # "eight oh five" is 8:05
-              if not (t == "oh" and 0 < i < len(tokens) - 1 and tokens[i - 1].isdigit() and tokens[i + 1].isdigit())]
+    tokens = [t for i, t in enumerate(tokens)  # "eight oh five" is 8:05, and so is Whisper's "8 0 5"
+              if not (t in ("oh", "0") and 0 < i < len(tokens) - 1 and tokens[i - 1].isdigit()
+                      and len(tokens[i + 1]) == 1 and tokens[i + 1] in "123456789")]
     return [t.lstrip("0") or "0" if t.isdigit() else t for t in tokens]
 
 

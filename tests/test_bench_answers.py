@@ -35,6 +35,8 @@ FEET = {"category": "skill", "text": "How many feet are in a mile?", "accept": [
     ({"expect": "time"}, "It's 8:05 PM.", 1),
     ({"expect": "time"}, "It's 8.05pm.", 1),
     ({"expect": "time"}, "It is eight oh five p.m.", 1),
+    ({"expect": "time"}, "It's 8 0 5 PM.", 1),                # Whisper hearing "eight oh five"
+    ({"expect": "time"}, "It's 8 0 15 PM.", 0),
     ({"expect": "time"}, "It's 8:15 PM.", 0),
     ({"expect": "date"}, "Today is Tuesday, December 1st, 2026.", 1),
     ({"expect": "date"}, "Today is Tuesday, December first.", 1),
