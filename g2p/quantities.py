@@ -168,29 +168,15 @@ _CLOCK = regex.compile(r'(?<![\d:.,])(\d{1,2}):(\d{2})(?::(\d{2}))?(?![\d:]|[.,]
 _RATIO = regex.compile(r'(?<![\d:.,])(\d+):(\d)(?![\d:])')
 
 
+# A clock time is plain words, "tˈu θˈɜɹTi" for 2:30. Misaki glues them with the colon kept
+# ("tˈu:θˈɜɹTi"), and Kokoro says that colon as a syllable before a "tw": 6:12 and 10:20 were heard
+# as "6 at 12" and "10 to 20" (docs/benchmarks.md, G2P deviations).
 def _minutes(mm: str) -> list[str]:
     if mm == '00':
         return []
     if mm[0] == '0':
         return ['oh'] + digits(mm[1])
     return cardinal(int(mm))
-
-
-_COLON = '\ue001\ue000colon\ue001'  # glued ':' (see pipeline.GLUE)
-
-
-def _colon(*groups: list[str]) -> list[str]:
-    """Misaki writes a clock time with its colon kept, glued: "tˈu:θˈɜɹTi" for 2:30."""
-    words: list[str] = []
-    for g in groups:
-        if not g:
-            continue
-        if words:
-            words[-1] += _COLON + g[0]
-            words += g[1:]
-        else:
-            words = list(g)
-    return words
 
 
 def _ampm(m: regex.Match) -> str:
@@ -200,12 +186,12 @@ def _ampm(m: regex.Match) -> str:
     mm = m.group(2) or '00'
     letters = 'A.M.' if m.group(3) in 'Aa' else 'P.M.'
     end = ' .' if m.group(0).endswith('.') and m.group(4) is not None else ''
-    return _w(_colon(cardinal(h), _minutes(mm)) + [letters]) + end
+    return _w(cardinal(h) + _minutes(mm) + [letters]) + end
 
 
 def _ampm_range(m: regex.Match) -> str:
     """The first half of "9-5 pm", "9am-5pm": "nine to", "nine A.M. to"."""
-    words = _colon(cardinal(int(m.group(1))), _minutes(m.group(2) or '00'))
+    words = cardinal(int(m.group(1))) + _minutes(m.group(2) or '00')
     if m.group(3):
         words.append('A.M.' if m.group(3) in 'Aa' else 'P.M.')
     return _w(words + ['to'])
@@ -215,15 +201,15 @@ def _clock(m: regex.Match) -> str:
     hh, mm, ss = m.group(1), m.group(2), m.group(3)
     if ss is not None:
         part = lambda x: ['zero', 'zero'] if x == '00' else _minutes(x)
-        return _w(_colon(cardinal(int(hh)), part(mm), part(ss)))
+        return _w(cardinal(int(hh)) + part(mm) + part(ss))
     h = int(hh)
     if h > 24 or int(mm) > 59:
         return _w(cardinal(h) + cardinal(int(mm)))
     if hh == '00':
-        return _w(_colon(['zero', 'zero'], _minutes(mm)) if mm != '00' else ['zero', 'zero', 'hundred'])
+        return _w(['zero', 'zero'] + _minutes(mm) if mm != '00' else ['zero', 'zero', 'hundred'])
     if mm == '00':
         return _w(cardinal(h) + (["o'clock"] if h <= 12 else ['hundred']))
-    return _w(_colon(cardinal(h), _minutes(mm)))
+    return _w(cardinal(h) + _minutes(mm))
 
 
 # ---- money -----------------------------------------------------------------

@@ -91,7 +91,7 @@ def _url(m: regex.Match) -> str:
         colon = ': '
     else:
         spoken = _domain(host)
-        colon = _COLON  # Misaki keeps the colon glued, as in clock times
+        colon = _COLON  # Misaki keeps the colon glued
     if port.isdigit():
         spoken += colon + ' '.join(cardinal(int(port)))
     for seg in path.split('/'):

@@ -58,7 +58,7 @@ def test_known_sentences(g, text, expected):
     ('Lead is a heavy metal.', ['lˈɛd']),          # Misaki says "leed"
     ('Make sure the switch says ON.', ['ˈɔn']),    # Misaki spells it
     ('See Dr. Patel on Main St.', ['dˈɑktəɹ', 'stɹˈit']),
-    ('It is 14:05 now.', ['fˌɔɹtˈin:ˈO fˈIv']),
+    ('It is 14:05 now.', ['fˌɔɹtˈin ˈO fˈIv']),
     ('Email jane.doe@example.org now.', ['ʤˈAndˌɑtdˈO æt']),
     ('Mix **flour** and `water`.', ['flˈWəɹ ænd wˈɔTəɹ']),
 ])
@@ -145,14 +145,14 @@ def test_dev_set_close_to_misaki(g):
     ('St. Louis sits on the Mississippi River.', 'sənt lˈui sˈɪts ˌɔn ðə mˌɪsəsˈɪpi ɹˈɪvəɹ.'),
     ('Mr. and Mrs. Lopez arrived early.', 'mˈɪstəɹ ænd mˈɪsɪz lˈOpɛz əɹˈIvd ˈɜɹli.'),
     ('The trail is approx. 3 mi. long.', 'ðə tɹˈAl ɪz əpɹˈɑks θɹˈi mˈIlz lˈɔŋ.'),
-    # dates and times as Misaki reads them
+    # dates as Misaki reads them; clock times without its colon (Kokoro says it as a syllable)
     ('The forecast for Monday, June 10 shows clear skies.',
      'ðə fˈɔɹkˌæst fɔɹ mˈʌndˌA, ʤˈun tˈɛn ʃˈOz klˈɪɹ skˈIz.'),
     ('Pay by June 10th.', 'pˈA bI ʤˈun tˈɛnθ.'),
     ('Your train departs at 2:30 pm from platform four.',
-     'jˌʊɹ tɹˈAn dəpˈɑɹts æt tˈu:θˈɜɹTi pˌiˈɛm fɹʌm plˈætfˌɔɹm fˈɔɹ.'),
+     'jˌʊɹ tɹˈAn dəpˈɑɹts æt tˈu θˈɜɹTi pˌiˈɛm fɹʌm plˈætfˌɔɹm fˈɔɹ.'),
     ('The current marathon record is 2:00:35.',
-     'ðə kˈɜɹənt mˈɛɹəθˌɑn ɹˈɛkəɹd ɪz tˈu:zˈɪɹO zˈɪɹO:θˈɜɹTi fˈIv.'),
+     'ðə kˈɜɹənt mˈɛɹəθˌɑn ɹˈɛkəɹd ɪz tˈu zˈɪɹO zˈɪɹO θˈɜɹTi fˈIv.'),
     # function words inside compounds
     ('Keep the ready-to-eat meals in the fridge.', 'kˈip ðə ɹˈɛditʊˈit mˈilz ɪn ðə fɹˈɪʤ.'),
     ('Pre-heat the oven and re-check the timer.', 'pɹˌihˈit ði ˈʌvᵊn ænd ɹˌiʧˈɛk ðə tˈIməɹ.'),
