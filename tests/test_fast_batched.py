@@ -8,11 +8,12 @@ import pytest
 from assistant.batching import SENTENCES
 from models.store import default_root
 from tts.batched.metrics import logmel_distance
+from tts.fast_model import FAST_NAME
 from tts.kokoro import KokoroEngine, trim_silence
 
 MODELS = default_root()
 FAST_BATCHED = MODELS / "kokoro-batched-fast/kokoro-batched-fast.onnx"
-FAST = MODELS / "kokoro-fast/kokoro-fast.v4.onnx"
+FAST = MODELS / "kokoro-fast" / FAST_NAME
 VOCAB, VOICES = MODELS / "kokoro-vocab/vocab.json", MODELS / "kokoro-voices"
 
 pytestmark = pytest.mark.skipif(not (FAST_BATCHED.is_file() and FAST.is_file()),

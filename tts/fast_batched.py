@@ -91,8 +91,8 @@ def rewrite(model, feeds: list[dict], threads: int = 2) -> dict[str, int]:
     g.commit()
     g = _Graph(model.graph)
     convs = integer_convs(g)
-    ratio = calibrate(model, [c.probe for c in convs], feeds, threads=threads)
-    done = replace_convs(g, convs, ratio)
+    cal = calibrate(model, [c.probe for c in convs], feeds, threads=threads)
+    done = replace_convs(g, convs, cal)  # inputs stay quantised per call
     g.commit()
     return {"stft": stft, "norms": norms, "convs": done, "found": len(convs)}
 

@@ -5,13 +5,15 @@ installs have no PyTorch. Every step of it is a local change to the graph, so it
 shipped kokoro-v1.0.int8.onnx directly, with onnx and numpy (and onnxruntime to calibrate): ~30 s on
 two cores, and deterministic (calibration runs single-threaded sessions): two builds, same bytes.
 
-What the rewrite does (scripts/bench_tts.py: 2.06-2.08x the shipped model's speed at the same peak
-RSS, where the previous recipe, v3, gave 1.86-1.87x in the same runs; tests/test_tts_quality.py:
-log-mel 1.8 dB from the shipped model, Whisper round-trip WER 0.8 % against the shipped model's 0.4 %):
+What the rewrite does (scripts/bench_tts.py: v4 2.06-2.08x the shipped model's speed on an AVX-512/VNNI
+CPU, where v3 gave 1.86-1.87x; on an AVX2 CPU without VNNI v5 1.44x, v4 1.31-1.34x in the same runs;
+tests/test_tts_quality.py: log-mel ~2 dB from the shipped model, Whisper round-trip WER as the shipped):
   1. The decoder's dynamic-int8 convolutions (DynamicQuantizeLinear -> ConvInteger -> Cast ->
-     Mul(scales) -> + bias) become QLinearConv with int8 weights per channel, the output scale
-     calibrated per layer on speech (tts.qlinear); KEEP_FLOAT layers stay as shipped. The
+     Mul(scales) -> + bias) become QLinearConv with int8 weights per channel, the input and output
+     scales calibrated per layer on speech (tts.qlinear); KEEP_FLOAT layers stay as shipped. The
      ConvIntegers took 61 % of the shipped model's time; the QLinearConvs take less than half that.
+     v5: the inputs' scales are calibrated too (static_inputs), not taken per call: ~10 % faster
+     than v4 on an AVX2 CPU, about as far from the shipped model (docs/benchmarks.md, issue 12).
   2. Snake's sin(alpha x)^2 becomes a polynomial after range reduction (onnxruntime's Sin runs on
      one thread), degree 3 in r^2, its innermost step a depthwise Conv. The harmonic source's, the
      phase's and the iSTFT's Sin stay exact: their arguments are large, or they are phases.
@@ -39,9 +41,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tts.qlinear import KEEP_FLOAT, Probe, calibrate, calibration_feeds, qlinear_conv
+from tts.qlinear import KEEP_FLOAT, Calibration, Probe, calibrate, calibration_feeds, qlinear_conv
 
-FAST_NAME = "kokoro-fast.v4.onnx"  # a new name whenever the recipe changes: caches then rebuild
+FAST_NAME = "kokoro-fast.v5.onnx"  # a new name whenever the recipe changes: caches then rebuild
 SNAKES = ("/decoder/decoder/generator/resblocks.", "/decoder/decoder/generator/noise_res.")
 # sin^2(pi r) = t (c1 + c2 t + c3 t^2 + c4 t^3), t = r^2, |r| <= 1/2: a least-squares fit, max error 6.3e-5.
 SIN2 = (9.8672466, -32.37042703, 41.426299, -23.29808439)
@@ -282,21 +284,44 @@ def integer_convs(g: _Graph) -> list[_IntConv]:
     return convs
 
 
-def replace_convs(g: _Graph, convs: list[_IntConv], ratio: dict[str, float]) -> int:
+def _calibrated(convs: list[_IntConv], cal: dict[str, Calibration]) -> list[_IntConv]:
+    return [c for c in convs if c.probe.name in cal and cal[c.probe.name].ratio > 0.0]  # others never saw a signal
+
+
+def replace_convs(g: _Graph, convs: list[_IntConv], cal: dict[str, Calibration]) -> int:
     """Each calibrated ConvInteger (and its rescaling) -> QLinearConv on the same quantised input."""
     from onnx import helper
 
     count = 0
-    for c in convs:
-        if ratio.get(c.probe.name, 0.0) <= 0.0:  # never saw a signal: leave it as shipped
-            continue
+    for c in _calibrated(convs, cal):
         n = c.node
         attrs = {a.name: helper.get_attribute_value(a) for a in n.attribute}
         nodes, inits = qlinear_conv(n.name, n.input[0], c.x_scale, n.input[2], c.weight, attrs,
-                                    ratio[c.probe.name], c.probe.bias, c.probe.y)
+                                    cal[c.probe.name].ratio, c.probe.bias, c.probe.y)
         g.before[n.output[0]] += nodes
         g.extra += inits
         c.rescale.output[0] = f"{n.name}/replaced"  # the new nodes make y now; the old chain dies
+        count += 1
+    return count
+
+
+def static_inputs(g: _Graph, convs: list[_IntConv], cal: dict[str, Calibration]) -> int:
+    """The DynamicQuantizeLinear before each calibrated convolution -> QuantizeLinear at the scale its
+    input's calibrated range gives; the scale and zero point it made become constants of those names."""
+    from onnx import numpy_helper
+
+    count = 0
+    for c in _calibrated(convs, cal):
+        quant = g.producer[c.node.input[0]]
+        if quant.op_type != "DynamicQuantizeLinear":
+            continue  # another convolution on the same input did it already
+        scale, zero = cal[c.probe.name].input_scale()
+        xs, xz = quant.output[1], quant.output[2]
+        g.extra += [numpy_helper.from_array(np.array(scale, np.float32), xs),
+                    numpy_helper.from_array(np.array(zero, np.uint8), xz)]
+        quant.op_type = "QuantizeLinear"
+        quant.input.extend([xs, xz])
+        del quant.output[1:]
         count += 1
     return count
 
@@ -309,10 +334,11 @@ def rewrite(model, feeds: list[dict], threads: int = 2) -> dict[str, int]:
     g.commit()
     g = _Graph(model.graph)
     convs = integer_convs(g)
-    ratio = calibrate(model, [c.probe for c in convs], feeds, threads=threads)
-    done = replace_convs(g, convs, ratio)
+    cal = calibrate(model, [c.probe for c in convs], feeds, threads=threads)
+    done = replace_convs(g, convs, cal)
+    static = static_inputs(g, convs, cal)
     g.commit()
-    return {"snakes": snakes, "norms": norms, "convs": done}
+    return {"snakes": snakes, "norms": norms, "convs": done, "static_inputs": static}
 
 
 def build(out_dir: Path, source_onnx: Path, voices_dir: Path, vocab_dir: Path) -> Path:

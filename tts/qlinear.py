@@ -1,21 +1,24 @@
-"""Decoder convolutions as QLinearConv: int8 weights per channel, activations quantised per call.
+"""Decoder convolutions as QLinearConv: int8 weights per channel, activations at calibrated scales.
 
 Why: on an AVX2 CPU without VNNI, onnxruntime's ConvInteger (what dynamic quantisation emits) is a
 single-threaded im2col plus a u8 x u8 GEMM, while QLinearConv (u8 activations x s8 weights) has
 threaded NHWC kernels: 2-3x faster on Kokoro's generator convolutions, which are most of its time.
 
-QLinearConv needs the scales of its input and output. The input's comes from
-DynamicQuantizeLinear on each call, as before. The output's cannot be measured before the
+QLinearConv needs the scales of its input and output. The output's cannot be measured before the
 convolution runs, so it is the input's scale times a ratio calibrated per layer on real speech:
 a convolution is linear, so its output range follows its input range, and every decoder
 convolution reads an instance-normalised signal, so the ratio barely moves between sentences and
 voices (max/median <= 1.5 over the calibration set). The ratio is set to half the largest seen:
 clipping the rare peaks costs less than the coarser steps needed to keep them (log-mel distance
 to the fp32 model 1.5 dB at 0.5, 2.4 dB at 1.0, 2.3 dB at 0.25). The bias is added in float after
-dequantising, because a quantised bias would need the per-call input scale.
+dequantising (inside QLinearConv as int32 it was no faster, tts.fast_model).
 
-tts.fast_model applies this to the shipped graph, whose decoder convolutions are dynamic int8:
-`calibrate` measures the ratios, `qlinear_conv` emits the replacement nodes.
+The input's scale is either each call's, from the shipped DynamicQuantizeLinear (the batched fast
+model, tts.fast_batched), or calibrated too (the solo fast model, tts.fast_model): the widest range
+the input took over the calibration speech, times IN_CLIP, applied by a QuantizeLinear. That is one
+pass over the signal less per convolution, and an item's rounding no longer depends on the call.
+
+`calibrate` measures the ratios and the input ranges, `qlinear_conv` emits the replacement nodes.
 
 Build-time only (onnx + onnxruntime).
 """
@@ -32,6 +35,11 @@ import numpy as np
 # m_source mixes the harmonics. Quantising them costs ~2 dB log-mel and saves almost nothing.
 KEEP_FLOAT = ("conv_post", "noise_convs", "F0_conv", "N_conv", "m_source")
 CLIP = 0.5        # output range = CLIP x the largest output/input range ratio seen in calibration
+# input range = IN_CLIP x the widest input range seen in calibration. On 12 voices outside the
+# calibration set (docs/benchmarks.md, issue 12): log-mel to the shipped model median 2.22 dB, max
+# 4.73 at 0.7; 2.32 / 4.65 at 0.85; per-call ranges (v4) 2.18 / 6.38. On the calibration voices 1.0
+# gave 2.13, 0.5 2.45 (max 4.39).
+IN_CLIP = 0.7
 WEIGHT_LEVELS = 127
 
 # Calibration speech for the output scales: varied prosody, several voices, 1-4 s each.
@@ -64,6 +72,18 @@ def calibration_feeds(vocab_path: Path, voices_dir: Path) -> list[dict]:
 
 
 @dataclass(frozen=True)
+class Calibration:
+    ratio: float   # the largest 2 max|output - bias| / input range seen
+    low: float     # the input's lowest value seen (0 if none lower)
+    high: float    # and its highest (0 if none higher)
+
+    def input_scale(self, clip: float = IN_CLIP) -> tuple[float, int]:
+        """(scale, uint8 zero point) of a static quantisation of the input."""
+        scale = (self.high - self.low) * clip / 255
+        return scale, int(np.clip(round(-self.low * clip / scale), 0, 255))
+
+
+@dataclass(frozen=True)
 class Probe:
     """One convolution to calibrate: its float input, its float output, the bias that output includes."""
     name: str
@@ -73,8 +93,9 @@ class Probe:
 
 
 def calibrate(model, probes: Sequence[Probe], feeds: Iterable[dict[str, np.ndarray]],
-              threads: int = 1) -> dict[str, float]:
-    """Largest (2 * max|conv output - bias|) / (input range) per probe over `feeds`.
+              threads: int = 1) -> dict[str, Calibration]:
+    """Per probe over `feeds`: the largest (2 * max|conv output - bias|) / (input range), and the
+    input's extremes.
 
     Each session runs on one thread, so its sums always run in one order and a rebuild gives the
     same bytes; `threads` sessions share the feeds between them (a maximum does not depend on the
@@ -97,15 +118,15 @@ def calibrate(model, probes: Sequence[Probe], feeds: Iterable[dict[str, np.ndarr
     sess = ort.InferenceSession(probe.SerializeToString(), opts, providers=["CPUExecutionProvider"])
     del probe
 
-    def ratios(feed: dict) -> list[float]:
+    def ratios(feed: dict) -> list[tuple[float, float, float]]:
         outs = sess.run(names, feed)
         got = []
         for p in probes:
             x, y = outs[at[p.x]], outs[at[p.y]]
             if p.bias is not None:
                 y = y - p.bias.reshape(1, -1, 1)
-            x_range = max(float(x.max()), 0.0) - min(float(x.min()), 0.0)  # DynamicQuantizeLinear's
-            got.append(2.0 * float(np.abs(y).max()) / x_range if x_range > 0 else 0.0)
+            low, high = min(float(x.min()), 0.0), max(float(x.max()), 0.0)  # as DynamicQuantizeLinear takes them
+            got.append((2.0 * float(np.abs(y).max()) / (high - low) if high > low else 0.0, low, high))
         return got
 
     from tqdm import tqdm  # the slow part of a build: a bar on a terminal only
@@ -114,7 +135,8 @@ def calibrate(model, probes: Sequence[Probe], feeds: Iterable[dict[str, np.ndarr
     with ThreadPoolExecutor(max(1, threads)) as pool:  # onnxruntime lets go of the GIL while it runs
         seen = list(tqdm(pool.map(ratios, feeds), total=len(feeds), desc="calibrating", unit="utterance",
                          disable=None, leave=False))
-    return {p.name: max([0.0] + [r[k] for r in seen]) for k, p in enumerate(probes)}
+    return {p.name: Calibration(max([0.0] + [r[k][0] for r in seen]), min([0.0] + [r[k][1] for r in seen]),
+                                max([0.0] + [r[k][2] for r in seen])) for k, p in enumerate(probes)}
 
 
 def quantize_weight(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +151,7 @@ def quantize_weight(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def qlinear_conv(p: str, xq: str, xs: str, xz: str, weight: np.ndarray, attrs: dict, ratio: float,
                  bias: np.ndarray | None, out: str, clip: float = CLIP) -> tuple[list, list]:
     """(nodes, initializers) computing `out` = conv(x) + bias as QLinearConv, from x already
-    quantised by a DynamicQuantizeLinear (xq, xs, xz) and the convolution's float `weight`.
+    quantised (xq, xs, xz) and the convolution's float `weight`.
     Output scale = input scale x ratio x clip; names of new tensors start with `p`."""
     from onnx import helper, numpy_helper
 
