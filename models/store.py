@@ -242,11 +242,23 @@ class ModelStore:
                     tmp = _tmp_in(dest, spec.name)
                     os.replace(Path(work) / spec.name, tmp)
                     yield spec, tmp
+            self._drop_older_builds(dest)
         except ImportError as e:  # builders import their tools lazily: onnx (a dependency), torch (an extra)
             missing = (e.name or "?").split(".")[0]
             hint = "pip install -e '.[build]' (PyTorch CPU)" if missing == "torch" else "pip install -e ."
             raise ModelError(f"building {dest.name} needs the Python module {missing}, which is missing",
                              f"{hint}, then run it again") from None
+
+    def _drop_older_builds(self, dest: Path) -> None:
+        """A built file's name changes with its recipe (kokoro-fast.v4.onnx -> v5), so a rebuild would
+        leave the old one behind (~90 MB): files here that the artifact no longer names go, with
+        their pins."""
+        keep = {f.name for f in self.artifact(dest.name).files}
+        for path in dest.iterdir():
+            if path.is_file() and not path.name.startswith(".") and path.name not in keep:
+                self.log(f"  {dest.name}: removing {path.name} (an older build)")
+                for gone in (path, dest / f".{path.name}.sha256", dest / f".{path.name}.verified"):
+                    gone.unlink(missing_ok=True)
 
     def _install(self, name: str, spec: FileSpec, tmp: Path) -> None:
         got = sha256_file(tmp)

@@ -161,7 +161,12 @@ def test_build_source_gets_its_inputs_and_pins_what_it_made(tmp_path, upstream):
                          ({"kind": "build", "builder": "test_store:concat_builder", "from": "src",
                            "with": {"extra_dir": "extra"}},)),
     }
+    older = tmp_path / "cache" / "made" / "built.v0.bin"  # what an older recipe built, and its pin
+    older.parent.mkdir(parents=True)
+    older.write_bytes(b"old")
+    (older.parent / ".built.v0.bin.sha256").write_text("0" * 64)
     store = ModelStore(root=tmp_path / "cache", manifest=arts, log=lambda m: None)
     assert store.path("made").read_bytes() == b"alpha" * 1000 + b"beta"
+    assert sorted(p.name for p in older.parent.iterdir()) == [".built.bin.sha256", ".built.bin.verified", "built.bin"]
     (store.path("made")).write_bytes(b"changed")  # a later change to the built file is caught
     assert dict(store.verify("made"))["built.bin"] != "ok"
