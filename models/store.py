@@ -257,7 +257,8 @@ class ModelStore:
         for path in dest.iterdir():
             if path.is_file() and not path.name.startswith(".") and path.name not in keep:
                 self.log(f"  {dest.name}: removing {path.name} (an older build)")
-                for gone in (path, dest / f".{path.name}.sha256", dest / f".{path.name}.verified"):
+                older = FileSpec(path.name, "", 0)
+                for gone in (path, self._pin_file(dest.name, older), self._marker(dest.name, older)):
                     gone.unlink(missing_ok=True)
 
     def _install(self, name: str, spec: FileSpec, tmp: Path) -> None:

@@ -35,11 +35,11 @@ def main() -> int:
     from assistant.audio import resample
     from assistant.config import load
     from models.store import default_store
-    from tts import KokoroEngine
+    import tts
 
     cfg, store = load(), default_store()
     asr = Transcriber(store.dir(cfg.models.asr), cfg.asr)
-    engine = KokoroEngine(store.path(cfg.models.tts_fast), store.path(cfg.models.vocab), store.dir(cfg.models.voices))
+    engine = tts.default_engine()  # the fast model once it is built
     right = {"colon": 0, "word break": 0}
     times = [(h, mm) for h in range(1, 13) for mm in MINUTES]
     voices = args.voices.split(",")

@@ -30,19 +30,9 @@ VOICES = ("af_heart", "am_michael")
 DECODER_STYLE = 128  # Kokoro: style[:128] conditions the decoder, style[128:] the prosody predictor
 
 
-def speech_bounds(audio: np.ndarray) -> tuple[int, int]:
-    """Where trim_silence's cut of `audio` lies in it."""
-    from tts.kokoro import trim_silence
-
-    kept = trim_silence(audio)
-    for start in range(len(audio) - len(kept) + 1):
-        if np.array_equal(audio[start:start + len(kept)], kept):
-            return start, start + len(kept)
-    raise ValueError("trim_silence returned samples that are not a slice of its input")
-
-
 def distances(engine, phonemes: list[str]) -> dict[float, list[float]]:
     from tts.batched.metrics import logmel_distance
+    from tts.kokoro import speech_bounds
 
     out: dict[float, list[float]] = {eps: [] for eps in EPSILONS}
     for voice in VOICES:

@@ -22,19 +22,27 @@ _CUTS = (re.compile(r"(?<=[.!?…])\s+"), re.compile(r"(?<=[,;:—])\s+"), re.co
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
-def trim_silence(audio: np.ndarray, rel_db: float = -40.0, lead_s: float = 0.03, tail_s: float = 0.08) -> np.ndarray:
-    """Cut the quiet the model puts around every chunk (~0.3 s before, ~0.45 s after), keeping a
-    short margin so consonants are not clipped. Pauses between sentences are then added on purpose."""
+def speech_bounds(audio: np.ndarray, rel_db: float = -40.0, lead_s: float = 0.03,
+                  tail_s: float = 0.08) -> tuple[int, int]:
+    """Where the speech in a chunk lies, [start, end) in samples: the quiet the model puts around
+    every chunk (~0.3 s before, ~0.45 s after) left out, a short margin kept so consonants are not
+    clipped. (0, 0) when nothing is loud."""
     win = SAMPLE_RATE // 100  # 10 ms
     n = len(audio) // win
     if n == 0:
-        return audio
+        return 0, len(audio)
     rms = np.sqrt((audio[: n * win].reshape(n, win) ** 2).mean(axis=1))
     loud = np.flatnonzero(rms > max(rms.max() * 10 ** (rel_db / 20), 1e-4))
     if not len(loud):
-        return audio[:0]
+        return 0, 0
     start = max(0, loud[0] * win - int(lead_s * SAMPLE_RATE))
     end = min(len(audio), (loud[-1] + 1) * win + int(tail_s * SAMPLE_RATE))
+    return start, end
+
+
+def trim_silence(audio: np.ndarray, rel_db: float = -40.0, lead_s: float = 0.03, tail_s: float = 0.08) -> np.ndarray:
+    """The chunk cut to its speech (`speech_bounds`). Pauses between sentences are then added on purpose."""
+    start, end = speech_bounds(audio, rel_db, lead_s, tail_s)
     return audio[start:end]
 
 
