@@ -199,7 +199,13 @@ class Microphone:
             samplerate=rate, channels=1, dtype="float32", device=dev, callback=self._capture), device)
         self.stream.start()
 
-    def _capture(self, indata, _frames, _time, _status) -> None:
+    def _capture(self, indata, _frames, _time, status) -> None:
+        if status.input_overflow:
+            # samples were lost before this block: the part-frame before them is no neighbour of
+            # what follows, and the echo now comes earlier against the reference than it did
+            self._pending = self._pending[:0]
+            if self._echo is not None:
+                self._echo.resync()
         block = indata[:, 0].copy()
         if self._resampler is not None:
             block = self._resampler.resample_chunk(block)

@@ -57,7 +57,7 @@ cancelled). Missing reference (player closed) reads as silence.
 
 Trust. `settling` says when the output may still hold plain echo: for 1.5 s after the alignment
 moved (servo step, stall, new delay estimate, a capture dropout: digital silence in the middle of
-playback) and for 0.3 s after the output correlated > 0.5 with the reference around the echo
+playback; a capture overflow the Microphone reports, `resync`) and for 0.3 s after the output correlated > 0.5 with the reference around the echo
 delay. `trusted` adds the frames nlms passed through unchanged because its estimate was off while
 the mic was mostly echo. The gate passes nothing while the assistant speaks and the canceller is
 not trusted.
@@ -353,6 +353,7 @@ class EchoCanceller:
         self._w = 0                      # absolute index of the next reference sample
         self._r = 0                      # absolute index of the reference for the next mic frame
         self._started = False
+        self._resync = False             # the capture lost samples: align to now at the next frame
         self._resamplers: dict[int, object] = {}
         self._leads: deque[int] = deque(maxlen=max(1, 3 * RATE // frame_len))   # ~3 s of frames
         self.target_lead = int(target_lead_ms * RATE / 1000)
@@ -451,7 +452,7 @@ class EchoCanceller:
         otherwise be lost for good), and forward when the smallest slack over ~3 s stays above
         target + 60 ms (the reference comes much earlier than needed). Each move changes the
         echo delay the canceller sees, so it marks the canceller `settling`. Stalls longer than
-        `stall` (player stopped or started late) realign at once.
+        `stall` (player stopped or started late) and lost capture (`resync`) realign at once.
         """
         with self._lock:
             if not self._started:
@@ -461,7 +462,8 @@ class EchoCanceller:
                 self._r = self._w - n - self.target_lead
             slack = self._w - self._r - n
             size = len(self._ring)
-            if slack > size // 2 or slack < -self.stall:  # one side stalled: realign to now
+            if slack > size // 2 or slack < -self.stall or self._resync:  # one side stalled: realign to now
+                self._resync = False
                 self.realigned += 1
                 self._disturbed = self.frames
                 self._r = self._w - n - self.target_lead
@@ -495,6 +497,15 @@ class EchoCanceller:
             return out
 
     # -- mic side (input thread) --
+    def resync(self) -> None:
+        """The capture lost samples (an input overflow): the next mic frame is later than the
+        reference read for it by the lost time, and a canceller fed that reference can never catch
+        the echo, which now comes before it. The lead servo would find out after ~3 s; this aligns
+        the next frame to the reference written by now at once (as after a stall) and marks the
+        canceller settling."""
+        with self._lock:
+            self._resync = self._started
+
     def process(self, mic_frame: np.ndarray) -> np.ndarray:
         """One mic frame (`frame_len` float32 samples at 16 kHz) -> the same frame without the echo."""
         d = np.asarray(mic_frame, dtype=np.float32).reshape(-1)

@@ -409,6 +409,63 @@ def test_output_underrun_steps_the_reference_back_and_marks_settling():
     assert any(settling_after[:10]) and not any(settling_after[-20:])
 
 
+
+@pytest.mark.skipif(_dtln_dir() is None, reason="DTLN-aec cannot run here (no TFLite library or model)")
+@pytest.mark.parametrize("resync", [True, False])
+def test_lost_capture_realigns_the_reference_at_once(speech, resync):
+    """The capture loses 100 ms mid-reply (an input overflow) while the Player writes on: the echo
+    now comes before the reference read for it, which DTLN-aec cannot cancel (it passed the echo
+    within ~3 dB until the lead servo noticed, ~3 s later, and the assistant interrupted itself).
+    Told of the overflow (`resync`, what Microphone does on the flag), it cancels again at once."""
+    far, _ = speech
+    mic, _, _ = scene(far)
+    ec = canceller("dtln")
+    lost, at = RATE // 10, 2 * RATE // F * F
+    w = r = 0
+    losses = []
+    while r + F <= len(mic):
+        if r == at:
+            ec.reference(far[w:w + lost], RATE)      # the Player goes on while the capture loses these
+            w, r = w + lost, r + lost
+            if resync:
+                ec.resync()
+            continue
+        ec.reference(far[w:w + F], RATE)
+        w += F
+        out = ec.process(mic[r:r + F])
+        if at + RATE // 2 <= r < at + 2 * RATE and db(mic[r:r + F]) > -45:
+            losses.append(db(mic[r:r + F]) - db(out))
+        r += F
+    loss = float(np.median(losses))
+    assert (loss > 20) == resync, f"the echo's loss 0.5-2 s after the overflow: {loss:.1f} dB"
+
+
+def test_microphone_tells_the_canceller_of_an_input_overflow():
+    """The capture callback's overflow flag reaches the canceller, and the part-frame from before
+    the lost samples is not glued to what follows them."""
+    from types import SimpleNamespace
+
+    from assistant.audio import Microphone
+
+    class Canceller:
+        resyncs = 0
+
+        def resync(self):
+            self.resyncs += 1
+
+        def process(self, frame):
+            return frame
+
+    frames = []
+    mic = Microphone.__new__(Microphone)       # the callback alone: no device
+    mic.frame_len, mic._pending, mic._resampler, mic._echo = F, np.zeros(0, np.float32), None, Canceller()
+    mic._on_frame = lambda raw, clean: frames.append(raw)
+    block = lambda v, n: np.full((n, 1), v, np.float32)  # noqa: E731
+    mic._capture(block(1.0, 600), 600, None, SimpleNamespace(input_overflow=False))
+    mic._capture(block(2.0, 600), 600, None, SimpleNamespace(input_overflow=True))
+    assert mic._echo.resyncs == 1
+    assert len(frames) == 2 and frames[0].min() == 1.0 and frames[1].min() == frames[1].max() == 2.0
+
 # ---- through real audio devices (PulseAudio virtual speaker + mic) ---------------------------------
 from audio_devices import pulse  # noqa: E402,F401  (session fixture: starts the server or skips)
 
