@@ -36,13 +36,11 @@ Cancellers behind one interface (`backend=`):
   as it comes (it was trained on unaligned far ends, and aligning it at our delay estimate was
   worse on the echo bench). Its output is both what `process()` returns and `heard`, one frame
   (30 ms) late: 512-sample blocks on a 128-sample hop, and frames regrouped into hops. It takes
-  34-35 dB of the bench's echo where nlms' linear filter takes 13-15, so the gate's percentile of
-  the losses is lower for it (`GATE_PCT_DTLN`): the room's tail in the pauses between sentences outlasts
-  the reference and loses less.
+  34-35 dB of the bench's echo where nlms' linear filter takes 13-15.
 * ``"auto"`` (default): dtln where it runs (pyopen-wakeword's TFLite library is installed), else
   nlms. On 360 replies of the echo bench's simulated rooms (scripts/bench_echo.py, seeds 0-5; a
   barge-in must be loud at the mic, voice_loop.BARGE_IN_MIN_POWER) neither interrupted itself, and
-  dtln heard 176 of 180 users talking over the reply, 126 within 500 ms, against nlms' 153 and 89,
+  dtln heard 179 of 180 users talking over the reply, 136 within 500 ms, against nlms' 148 and 86,
   at 2.4-3.2 ms per 30 ms frame against 1.2-1.7 (and ~36 MB). AEC3 behind the same gate
   interrupted itself on 27-29 of 60.
 
@@ -77,7 +75,7 @@ from assistant.residual import ResidualSuppressor
 
 RATE = 16000
 BLOCK = 160                      # 10 ms: the unit both backends work in
-GATE_PCT_DTLN = 10.0             # SpeechGate.shallow_pct behind DTLN-aec
+GATE_YOUNG_DTLN = 60             # SpeechGate.young behind DTLN-aec (nlms: 0)
 _FREEZE = 16.0                   # residual this many times the expected one = near-end talk
 _DUE_DB = -50.0                   # reference level at the echo's delay that must be heard if a path exists
 _PASSED_BY = 1.0
@@ -394,9 +392,9 @@ class EchoCanceller:
         self._echo_like = -(1 << 30)     # frame count when the residual last looked like our echo
         self._heard = np.zeros(frame_len, np.float32)
         self._suppressor = None
-        # the gate's percentile of the losses (SpeechGate.shallow_pct) for this canceller: DTLN's
-        # pauses lose less than its speech (module doc); 20 let 10 of 180 replies interrupt themselves
-        self.gate_pct = GATE_PCT_DTLN if dtln else SpeechGate.SHALLOW_PCT
+        # losses the gate learns before it trusts its percentile (SpeechGate.young): DTLN-aec's
+        # first ones are deep and its shallow end shows later; behind nlms a young gate only heard later
+        self.gate_young = GATE_YOUNG_DTLN if dtln else 0
         if self.backend == "webrtc":
             from pywebrtc_audio import EchoCanceller as Aec3
 
@@ -777,15 +775,20 @@ class SpeechGate:
     (scripts/measure_echo.py, docs/benchmarks.md): threshold 10 dB, floor 12 dB, confirm 2; the
     20th percentile after 10 losses on the simulated rooms of scripts/bench_echo.py (the 10th
     after 20 had leant on quiet frames in the reply's pauses, counted as "no echo path", which
-    opened the gate on a laptop's echo; without them it heard later). Behind DTLN-aec, the 10th
-    (EchoCanceller.gate_pct).
+    opened the gate on a laptop's echo; without them it heard later).
+
+    A young gate, until it has learnt `young` losses, takes the 10th percentile. Behind DTLN-aec
+    (EchoCanceller.gate_young, 60: ~2 s of echo) the 20th from the start let a reply interrupt
+    itself once in 360 on the echo bench, and the 10th throughout heard the user later; behind nlms
+    a young gate only heard later (docs/benchmarks.md, issue 16).
     """
 
     SHALLOW_PCT = 20.0
+    YOUNG_PCT = 10.0
 
     def __init__(self, threshold_db: float = 10.0, floor_db: float = 12.0, min_erle_db: float = 6.0,
                  max_erle_db: float = 40.0, confirm: int = 2, shallow_pct: float | None = None,
-                 learn_from: int = 10) -> None:
+                 learn_from: int = 10, young: int = 0) -> None:
         self.threshold_db = threshold_db
         self.floor_db = floor_db
         self.min_erle_db = min_erle_db
@@ -793,6 +796,7 @@ class SpeechGate:
         self.confirm = max(1, confirm)
         self.shallow_pct = self.SHALLOW_PCT if shallow_pct is None else shallow_pct   # the percentile of the losses taken as the echo's shallow end
         self.learn_from = learn_from     # losses seen before the first estimate
+        self.young = young               # losses seen before `shallow_pct` is trusted (YOUNG_PCT until then)
         self.erle_db = min_erle_db    # learnt; starts closed (nothing passes while we speak) until the canceller converges
         self.noise_db = -70.0
         self._run = 0                                # frames in a row that looked like the user
@@ -838,5 +842,7 @@ class SpeechGate:
 
     def _learn(self, loss: float) -> None:
         self._losses.append(loss)
-        if len(self._losses) >= self.learn_from:
-            self.erle_db = float(np.percentile(self._losses, self.shallow_pct))
+        n = len(self._losses)
+        if n >= self.learn_from:
+            pct = self.shallow_pct if n >= self.young else min(self.shallow_pct, self.YOUNG_PCT)
+            self.erle_db = float(np.percentile(self._losses, pct))

@@ -108,7 +108,7 @@ def echo_and_gate(cfg: Config, store: ModelStore):
             backend = "nlms"
     frame_len = ASR_RATE * cfg.vad.frame_ms // 1000
     echo = EchoCanceller(ASR_RATE, frame_len, backend=backend, dtln_dir=model_dir)
-    return echo, SpeechGate(threshold_db=cfg.audio.gate_threshold_db, shallow_pct=echo.gate_pct)
+    return echo, SpeechGate(threshold_db=cfg.audio.gate_threshold_db, young=echo.gate_young)
 
 
 def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | None = None,

@@ -170,7 +170,7 @@ class Front:
             linear = backend == "nlms-linear"
             self.ec = EchoCanceller(RATE, self.frame_len, backend="nlms" if linear else backend,
                                     suppress=not linear, dtln_dir=dtln_dir)
-            self.gate = SpeechGate(threshold_db=cfg.audio.gate_threshold_db, shallow_pct=self.ec.gate_pct)
+            self.gate = SpeechGate(threshold_db=cfg.audio.gate_threshold_db, young=self.ec.gate_young)
         self.rule = BargeInRule(cfg.vad, cfg.audio)
         self.endpointer = Endpointer(cfg.vad)
         self.recent: deque = deque(maxlen=lookback_frames(cfg.vad))

@@ -35,7 +35,7 @@ def run(far24: np.ndarray, mic: np.ndarray, cut: int, lost: int, resync: bool, b
     from assistant.voice_loop import BargeInRule, MicFrame, is_loud, is_user
 
     ec = EchoCanceller(RATE, F, backend=backend, dtln_dir=dtln_dir)
-    gate = SpeechGate(threshold_db=cfg.audio.gate_threshold_db, shallow_pct=ec.gate_pct)
+    gate = SpeechGate(threshold_db=cfg.audio.gate_threshold_db, young=ec.gate_young)
     rule = BargeInRule(cfg.vad, cfg.audio)
     per_sample = B.TTS_RATE / RATE
     pos = 0.0
