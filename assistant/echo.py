@@ -55,8 +55,8 @@ cancelled). Missing reference (player closed) reads as silence.
 
 Trust. `settling` says when the output may still hold plain echo: for 1.5 s after the alignment
 moved (servo step, stall, new delay estimate, a capture dropout: digital silence in the middle of
-playback; a capture overflow the Microphone reports, `resync`) and for 0.3 s after the output correlated > 0.5 with the reference around the echo
-delay. `trusted` adds the frames nlms passed through unchanged because its estimate was off while
+playback; a capture overflow the Microphone reports, `resync`) and for 0.3 s after the output
+correlated > 0.5 with the reference around the echo delay. `trusted` adds the frames nlms passed through unchanged because its estimate was off while
 the mic was mostly echo. The gate passes nothing while the assistant speaks and the canceller is
 not trusted.
 

@@ -195,6 +195,16 @@ class Front:
         return MicFrame(self.ec.heard, 0, user, is_loud(raw)), clean
 
 
+def speaker_block(far24: np.ndarray, pos: float, step: float) -> tuple[np.ndarray, float]:
+    """The Player's next block: `step` samples of `far24` from `pos` (fractional, so a drifting clock
+    hands over 1 more now and then), silence past its end; and where the next block starts."""
+    nxt = pos + step
+    block = np.zeros(int(nxt) - int(pos), np.float32)
+    piece = far24[int(pos):int(nxt)]
+    block[: len(piece)] = piece
+    return block, nxt
+
+
 def run_trial(front: Front, session: Session, trial: Trial) -> tuple[TrialResult, list]:
     """One reply through the live path; returns the result and the utterances the Endpointer cut."""
     room, F = session.room, front.frame_len
@@ -224,11 +234,7 @@ def run_trial(front: Front, session: Session, trial: Trial) -> tuple[TrialResult
     for k in range(most):
         if k >= n_frames and not front.endpointer.in_speech:
             break
-        nxt = pos + step
-        ref = np.zeros(int(nxt) - int(pos), np.float32)
-        piece = far24[int(pos):int(nxt)]
-        ref[: len(piece)] = piece
-        pos = nxt
+        ref, pos = speaker_block(far24, pos, step)
         raw = mic[k * F:(k + 1) * F]
         frame, clean = front.frame(raw, ref)
         front.recent.append(frame)

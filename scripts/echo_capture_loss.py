@@ -42,11 +42,7 @@ def run(far24: np.ndarray, mic: np.ndarray, cut: int, lost: int, resync: bool, b
 
     def play(n: int) -> None:                        # the Player hands n mic-clock samples' worth over
         nonlocal pos
-        nxt = pos + n * per_sample
-        block = np.zeros(int(nxt) - int(pos), np.float32)
-        piece = far24[int(pos):int(nxt)]
-        block[: len(piece)] = piece
-        pos = nxt
+        block, pos = B.speaker_block(far24, pos, n * per_sample)
         ec.reference(block, B.TTS_RATE)
 
     m, barge_ins, losses = 0, [], []

@@ -88,7 +88,6 @@ def test_dtln_stays_deaf_to_itself_before_the_reply_and_hears_the_user(kitchen, 
     assert dtln["erle_db"] >= 25.0
 
 
-
 def test_wer_counts_a_missed_question_as_all_deletions():
     assert bench_echo.wer("Stop. Set a timer for five minutes.", "") == 1.0
     assert bench_echo.wer("Stop. Set a timer for five minutes.", "stop, set a timer for 5 minutes") == 0.0

@@ -329,8 +329,6 @@ def test_gate_takes_the_noise_floor_while_we_are_quiet():
     assert gate.erle_db < gate.max_erle_db          # it learnt the echo, not "no echo path"
 
 
-
-
 @pytest.mark.parametrize("young", [0, 60])
 def test_a_young_gate_takes_the_shallow_end_of_few_losses(young):
     """Until it has learnt `young` echo losses the gate predicts the residual from their 10th
@@ -348,6 +346,7 @@ def test_a_young_gate_takes_the_shallow_end_of_few_losses(young):
         if n in (30, 80):
             pct = 10 if n < young else 20
             assert gate.erle_db == pytest.approx(np.percentile(losses, pct), abs=0.01), (n, young)
+
 
 def test_a_quiet_mic_in_the_replys_pauses_is_no_evidence_of_headphones():
     """A laptop's speaker: few echo frames lose the gate's threshold, and the reply pauses between
@@ -429,7 +428,6 @@ def test_output_underrun_steps_the_reference_back_and_marks_settling():
     assert any(settling_after[:10]) and not any(settling_after[-20:])
 
 
-
 @pytest.mark.skipif(_dtln_dir() is None, reason="DTLN-aec cannot run here (no TFLite library or model)")
 @pytest.mark.parametrize("resync", [True, False])
 def test_lost_capture_realigns_the_reference_at_once(speech, resync):
@@ -485,6 +483,7 @@ def test_microphone_tells_the_canceller_of_an_input_overflow():
     mic._capture(block(2.0, 600), 600, None, SimpleNamespace(input_overflow=True))
     assert mic._echo.resyncs == 1
     assert len(frames) == 2 and frames[0].min() == 1.0 and frames[1].min() == frames[1].max() == 2.0
+
 
 # ---- through real audio devices (PulseAudio virtual speaker + mic) ---------------------------------
 from audio_devices import pulse  # noqa: E402,F401  (session fixture: starts the server or skips)
