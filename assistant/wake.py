@@ -5,9 +5,8 @@ microphone's frames.
     if wake.feed(frame):          # 16 kHz float32 frames of any length
         ...                       # the wake word ended in (or just before) this frame
 
-The detector turns 80 ms of audio at a time into a score in [0, 1]; it fires once when a score
-reaches `threshold`, then stays quiet for `refractory_ms` (one wake word scores high several
-hops in a row).
+The detector turns 80 ms of audio at a time into a score in [0, 1]; a Trigger decides when the
+scores are the wake word.
 """
 from __future__ import annotations
 
@@ -21,8 +20,33 @@ from assistant.errors import InputError
 HOP = 1280  # samples per score (80 ms at 16 kHz)
 
 
+class Trigger:
+    """Fires once when `patience` scores in a row reach `threshold`, then stays quiet for
+    `refractory_ms` (one wake word scores high several hops in a row). A patience over 1 lost as many
+    wake words as false accepts on `bench wake` (docs/benchmarks.md, issue 15): the assistant uses 1,
+    the bench sweeps it."""
+
+    def __init__(self, threshold: float = 0.5, patience: int = 1, refractory_ms: int = 1500) -> None:
+        self.threshold, self.patience = threshold, max(1, patience)
+        self._refractory = max(1, refractory_ms * 16 // HOP)
+        self.reset()
+
+    def step(self, score: float) -> bool:
+        if self._quiet_hops:
+            self._quiet_hops -= 1
+            return False
+        self._run = self._run + 1 if score >= self.threshold else 0
+        if self._run < self.patience:
+            return False
+        self._run, self._quiet_hops = 0, self._refractory
+        return True
+
+    def reset(self) -> None:
+        self._run = self._quiet_hops = 0
+
+
 class WakeWord:
-    def __init__(self, name: str, threshold: float = 0.5, refractory_ms: int = 1500) -> None:
+    def __init__(self, name: str, threshold: float = 0.5) -> None:
         name = name.strip().lower().replace(" ", "_").replace("-", "_")
         if name not in WAKE_WORDS:
             raise InputError(f"no wake word {name!r}", f"choose one of: {', '.join(WAKE_WORDS)}")
@@ -33,30 +57,27 @@ class WakeWord:
                              "pip install pyopen-wakeword (wheels for Linux x86-64/ARM64 with glibc 2.35+ "
                              "and Windows; none for macOS)") from None
         self.name = name
-        self.threshold = threshold
+        self.trigger = Trigger(threshold)
         self._model = OpenWakeWord.from_builtin(Model(name))
         self._features = OpenWakeWordFeatures.from_builtin()
-        self._quiet_hops = 0
-        self._refractory = max(1, refractory_ms * 16 // HOP)
-        self.last_score = 0.0
 
     def feed(self, frame: np.ndarray) -> bool:
-        """True when the wake word's score reaches the threshold in this frame (once per wake word)."""
-        pcm = (np.clip(frame, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+        """True when the trigger fires in this frame (once per wake word)."""
         fired = False
-        for features in self._features.process_streaming(pcm):
-            for score in self._model.process_streaming(features):
-                self.last_score = score
-                if self._quiet_hops:
-                    self._quiet_hops -= 1
-                elif score >= self.threshold:
-                    fired, self._quiet_hops = True, self._refractory
+        for score in self.scores(frame):
+            fired |= self.trigger.step(score)
         return fired
+
+    def scores(self, frame: np.ndarray) -> list[float]:
+        """The detector's scores for the hops this frame completes (none, one, or more)."""
+        pcm = (np.clip(frame, -1.0, 1.0) * 32767).astype("<i2").tobytes()
+        return [score for features in self._features.process_streaming(pcm)
+                for score in self._model.process_streaming(features)]
 
     def reset(self) -> None:
         self._model.reset()
         self._features.reset()
-        self._quiet_hops = 0
+        self.trigger.reset()
 
     def close(self) -> None:
         self._model.close()

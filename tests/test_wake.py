@@ -1,4 +1,4 @@
-"""The wake word: which utterances are for us (WakeState, no model), the wake word taken off a
+"""The wake word: when scores count as it (Trigger), which utterances are for us (WakeState, no model), the wake word taken off a
 transcript (property tests), and openWakeWord's real model on Kokoro speech, in file mode and in
 the live loop, with Whisper hearing the questions."""
 from __future__ import annotations
@@ -10,10 +10,32 @@ import pytest
 from hypothesis import given, strategies as st
 
 from assistant.config import VadConfig
-from assistant.wake import WakeState, addressed_utterances, min_question_samples, without_wake_words
+from assistant.wake import Trigger, WakeState, addressed_utterances, min_question_samples, without_wake_words
 
 SR = 16000
 S = 1_000_000_000  # ns
+
+
+# ---- Trigger: scores that count as the wake word ----------------------------------------------------
+def fired_at(trigger: Trigger, scores: list[float]) -> list[int]:
+    return [i for i, x in enumerate(scores) if trigger.step(x)]
+
+
+def test_patience_lets_a_held_score_fire_once_and_a_lone_spike_not_at_all():
+    spike, held = [0.0, 0.9, 0.1, 0.0], [0.0, 0.6, 0.8, 0.7, 0.2]
+    assert fired_at(Trigger(0.5, patience=1, refractory_ms=160), spike + held) == [1, 5]
+    assert fired_at(Trigger(0.5, patience=2), spike + held) == [6]
+    assert fired_at(Trigger(0.5, patience=3), held) == [3]
+    assert fired_at(Trigger(0.5, patience=4), held) == []
+
+
+@given(st.lists(st.floats(0, 1), max_size=200), st.integers(1, 4))
+def test_the_trigger_fires_only_after_patience_scores_at_the_threshold_and_rests_after(scores, patience):
+    trigger = Trigger(0.5, patience, refractory_ms=400)  # 5 hops of rest
+    fired = fired_at(trigger, scores)
+    for i in fired:
+        assert i + 1 >= patience and all(x >= 0.5 for x in scores[i + 1 - patience:i + 1])
+    assert all(b - a > 5 for a, b in zip(fired, fired[1:]))
 
 
 # ---- WakeState: the rule, on made-up times ---------------------------------------------------------
