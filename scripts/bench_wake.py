@@ -148,7 +148,8 @@ def main() -> int:
     report = {"simulation": "rooms simulated with pyroomacoustics; speakers are TTS (espeak-ng and Kokoro)",
               "conditions": [c.name for c in conditions], "words": bench(words, rules, said, unsaid, tqdm_bar)}
     report["seconds"] = round(time.perf_counter() - t0, 1)
-    print(f"{'wake word':<14}{'threshold':>10}{'patience':>9}{'accepted':>12}{'false':>8}{'per hour':>10}{'CPU ms/s':>10}")
+    print(f"{'wake word':<14}{'threshold':>10}{'patience':>9}{'accepted':>12}{'false':>8}{'per hour':>10}"
+          f"{'CPU ms/s':>10}")
     for w, by_word in report["words"].items():
         for r in by_word["rules"].values():
             print(f"{w:<14}{r['threshold']:>10g}{r['patience']:>9}{r['accepted']:>6}/{r['said']:<5}"

@@ -1,6 +1,6 @@
-"""The wake word: when scores count as it (Trigger), which utterances are for us (WakeState, no model), the wake word taken off a
-transcript (property tests), and openWakeWord's real model on Kokoro speech, in file mode and in
-the live loop, with Whisper hearing the questions."""
+"""The wake word: when scores count as it (Trigger), which utterances are for us (WakeState, no
+model), the wake word taken off a transcript (property tests), and openWakeWord's real model on
+Kokoro speech, in file mode and in the live loop, with Whisper hearing the questions."""
 from __future__ import annotations
 
 import asyncio
