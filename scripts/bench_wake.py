@@ -82,12 +82,30 @@ def bench(words: list[str], rules: list[tuple[float, int]], said: dict[str, list
     return out
 
 
+def scores_list(text: str) -> list[float]:
+    """"0.3,0.5" -> [0.3, 0.5]: detector scores, each in (0, 1)."""
+    out = [float(x) for x in text.split(",") if x.strip()]
+    if not out or not all(0.0 < x < 1.0 for x in out):
+        raise ValueError(text)
+    return out
+
+
+def hops_list(text: str) -> list[int]:
+    """"1,2" -> [1, 2]: hops in a row, each at least 1."""
+    out = [int(x) for x in text.split(",") if x.strip()]
+    if not out or min(out) < 1:
+        raise ValueError(text)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--words", default=",".join(PHRASES))
     ap.add_argument("--conditions", default=TRUE_CONDITIONS, help="where the wake words are said")
-    ap.add_argument("--threshold", default=None, help="detector scores that fire, e.g. 0.3,0.5 (default: config)")
-    ap.add_argument("--patience", default="1", help="hops in a row at the threshold, e.g. 1,2 (the assistant uses 1)")
+    ap.add_argument("--threshold", type=scores_list, default=None,
+                    help="detector scores that fire, e.g. 0.3,0.5 (default: config)")
+    ap.add_argument("--patience", type=hops_list, default=[1],
+                    help="hops in a row at the threshold, e.g. 1,2 (the assistant uses 1)")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--short", action="store_true", help="hey_jarvis only, clean and room, a little unsaid speech")
     ap.add_argument("--cache", type=Path, help="where the spoken phrases are kept")
@@ -142,9 +160,7 @@ def main() -> int:
                    ("hum alone (a fan)", asr_dev.rooms.scaled_to(asr_dev.hum(n, 2), -35.0))]
     print(f"{sum(map(len, said.values()))} wake words said; {sum(len(a) for _, a in unsaid) / 16000 / 60:.1f} min "
           f"without one; ready in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    thresholds = [float(x) for x in (args.threshold or str(cfg.audio.wake_threshold)).split(",")]
-    patiences = [int(x) for x in args.patience.split(",")]
-    rules = [(t, p) for t in thresholds for p in patiences]
+    rules = [(t, p) for t in args.threshold or [cfg.audio.wake_threshold] for p in args.patience]
     report = {"simulation": "rooms simulated with pyroomacoustics; speakers are TTS (espeak-ng and Kokoro)",
               "conditions": [c.name for c in conditions], "words": bench(words, rules, said, unsaid, tqdm_bar)}
     report["seconds"] = round(time.perf_counter() - t0, 1)
