@@ -56,9 +56,9 @@ cancelled). Missing reference (player closed) reads as silence.
 Trust. `settling` says when the output may still hold plain echo: for 1.5 s after the alignment
 moved (servo step, stall, new delay estimate, a capture dropout: digital silence in the middle of
 playback; a capture overflow the Microphone reports, `resync`) and for 0.3 s after the output
-correlated > 0.5 with the reference around the echo delay. `trusted` adds the frames nlms passed through unchanged because its estimate was off while
-the mic was mostly echo. The gate passes nothing while the assistant speaks and the canceller is
-not trusted.
+correlated > 0.5 with the reference around the echo delay. `trusted` adds the frames nlms passed
+through unchanged because its estimate was off while the mic was mostly echo. The gate passes
+nothing while the assistant speaks and the canceller is not trusted.
 
 Thread-safety: `reference()` may run on the output callback thread while `process()` runs on the
 input callback thread; they share only the ring, under a lock held for a copy.
@@ -755,7 +755,7 @@ class SpeechGate:
     While something plays, the canceller removes about `erle` dB of the echo; a frame that is
     only echo therefore loses about that much between mic and output. The user's voice is not
     in the reference and passes through, so a frame with the user in it loses much less. The
-    gate learns how much echo-only frames lose at the least (the `shallow_pct` percentile of the per-frame
+    gate learns how much echo-only frames lose at the least (the SHALLOW_PCT percentile of the per-frame
     mic/out ratio over the last ~200 rejected frames that lost at least `threshold_db`, clamped
     to `max_erle_db`; the canceller's depth swings by tens of dB from word to word, and the
     shallow end is what a barge-in must beat) and a frame counts as the user's when
@@ -787,16 +787,14 @@ class SpeechGate:
     YOUNG_PCT = 10.0
 
     def __init__(self, threshold_db: float = 10.0, floor_db: float = 12.0, min_erle_db: float = 6.0,
-                 max_erle_db: float = 40.0, confirm: int = 2, shallow_pct: float | None = None,
-                 learn_from: int = 10, young: int = 0) -> None:
+                 max_erle_db: float = 40.0, confirm: int = 2, learn_from: int = 10, young: int = 0) -> None:
         self.threshold_db = threshold_db
         self.floor_db = floor_db
         self.min_erle_db = min_erle_db
         self.max_erle_db = max_erle_db
         self.confirm = max(1, confirm)
-        self.shallow_pct = self.SHALLOW_PCT if shallow_pct is None else shallow_pct   # the percentile of the losses taken as the echo's shallow end
         self.learn_from = learn_from     # losses seen before the first estimate
-        self.young = young               # losses seen before `shallow_pct` is trusted (YOUNG_PCT until then)
+        self.young = young               # losses seen before SHALLOW_PCT is trusted (YOUNG_PCT until then)
         self.erle_db = min_erle_db    # learnt; starts closed (nothing passes while we speak) until the canceller converges
         self.noise_db = -70.0
         self._run = 0                                # frames in a row that looked like the user
@@ -844,5 +842,5 @@ class SpeechGate:
         self._losses.append(loss)
         n = len(self._losses)
         if n >= self.learn_from:
-            pct = self.shallow_pct if n >= self.young else min(self.shallow_pct, self.YOUNG_PCT)
+            pct = self.SHALLOW_PCT if n >= self.young else self.YOUNG_PCT
             self.erle_db = float(np.percentile(self._losses, pct))
