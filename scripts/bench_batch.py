@@ -32,13 +32,14 @@ sys.path.insert(0, str(REPO))
 
 from assistant.batching import SENTENCES  # noqa: E402
 from models.store import default_root  # noqa: E402
+from tts.fast_batched import FAST_BATCHED_NAME  # noqa: E402
 from tts.fast_model import FAST_NAME  # noqa: E402
 
 MODELS = default_root()
 VOCAB = MODELS / "kokoro-vocab/vocab.json"
 VOICES = MODELS / "kokoro-voices"
 FAST = MODELS / "kokoro-fast" / FAST_NAME
-BATCHED = [MODELS / "kokoro-batched-fast/kokoro-batched-fast.onnx", MODELS / "kokoro-batched/kokoro-batched.int8.onnx"]
+BATCHED = [MODELS / "kokoro-batched-fast" / FAST_BATCHED_NAME, MODELS / "kokoro-batched/kokoro-batched.int8.onnx"]
 
 
 def _batched(model: Path, threads: int):

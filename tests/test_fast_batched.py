@@ -8,11 +8,12 @@ import pytest
 from assistant.batching import SENTENCES
 from models.store import default_root
 from tts.batched.metrics import logmel_distance
+from tts.fast_batched import FAST_BATCHED_NAME
 from tts.fast_model import FAST_NAME
 from tts.kokoro import KokoroEngine, trim_silence
 
 MODELS = default_root()
-FAST_BATCHED = MODELS / "kokoro-batched-fast/kokoro-batched-fast.onnx"
+FAST_BATCHED = MODELS / "kokoro-batched-fast" / FAST_BATCHED_NAME
 FAST = MODELS / "kokoro-fast" / FAST_NAME
 VOCAB, VOICES = MODELS / "kokoro-vocab/vocab.json", MODELS / "kokoro-voices"
 
@@ -30,8 +31,10 @@ def test_each_item_of_a_batch_of_four_matches_itself_alone_and_the_fast_solo_eng
     for p, a in zip(items, together):
         alone = trim_silence(batched.synthesize_batch([p])[0])
         assert len(a) == len(alone), p
-        # measured 1.3-1.5 dB (the issue asks 1 dB): an activation's int8 scale is taken over the whole
-        # batch, so neighbours move its rounding; a broken mask or padding gives 5 dB and more
-        assert logmel_distance(a, alone) <= 2.0, p
-        # the rebuild's float text side may move a duration by one or two 10 ms frames
-        assert abs(len(a) - len(solo.synth_phonemes(p))) <= 480, p
+        # measured 1.06-1.16 dB (the issue asks 1 dB), 1.24-1.45 with the inputs' scales taken per call
+        # over the whole batch: a float difference of 1e-6 upstream still flips an int8 rounding, and
+        # the generator carries it on; a broken mask or padding gives 5 dB and more
+        assert logmel_distance(a, alone) <= 1.3, p
+        # the rebuild's float text side against the solo's int8 one may move a duration by a 25 ms
+        # frame, and the trimmed ends by ~10 ms (measured: -480 to +720 samples against the fast v5)
+        assert abs(len(a) - len(solo.synth_phonemes(p))) <= 720, p

@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from tts.errors import TTSError
+from tts.fast_batched import FAST_BATCHED_NAME
 from tts.kokoro import SAMPLE_RATE, KokoroEngine
 
 __all__ = ["KokoroEngine", "TTSError", "SAMPLE_RATE", "synthesize", "synthesize_batch", "default_engine"]
@@ -21,7 +22,7 @@ __all__ = ["KokoroEngine", "TTSError", "SAMPLE_RATE", "synthesize", "synthesize_
 
 VOCAB, VOICES = "kokoro-vocab", "kokoro-voices"
 # the batched models, fastest first: (artifact, file)
-BATCHED = (("kokoro-batched-fast", "kokoro-batched-fast.onnx"), ("kokoro-batched", "kokoro-batched.int8.onnx"))
+BATCHED = (("kokoro-batched-fast", FAST_BATCHED_NAME), ("kokoro-batched", "kokoro-batched.int8.onnx"))
 
 
 @lru_cache(maxsize=1)
