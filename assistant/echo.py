@@ -34,14 +34,19 @@ Cancellers behind one interface (`backend=`):
 * ``"dtln"``: the neural canceller DTLN-aec (assistant.dtln_aec; model `dtln-aec` in the store,
   run by the TFLite C library that PyPI ``pyopen-wakeword`` ships), on the mic with the reference
   as it comes (it was trained on unaligned far ends, and aligning it at our delay estimate was
-  worse on the echo bench). Its output is both what `process()` returns and `heard`, one frame
+  worse on the echo bench). Its output is what `process()` returns and the gate judges, one frame
   (30 ms) late: 512-sample blocks on a 128-sample hop, and frames regrouped into hops. It takes
-  34-35 dB of the bench's echo where nlms' linear filter takes 13-15.
+  34-35 dB of the bench's echo where nlms' linear filter takes 13-15. But it bends the user's
+  voice while both talk, so where the gate hears the user, the assistant listens (Whisper, the
+  Endpointer, the barge-in rule) to an nlms canceller with residual suppression run beside it
+  (`heard_as`): on the echo bench the user's words after cancelling went from +22.2 to +14.1 points
+  of WER over clean (+31.5 to +17.9 at 0 dB), for ~2 ms more per 30 ms frame.
 * ``"auto"`` (default): dtln where it runs (pyopen-wakeword's TFLite library is installed), else
   nlms. On 360 replies of the echo bench's simulated rooms (scripts/bench_echo.py, seeds 0-5; a
   barge-in must be loud at the mic, voice_loop.BARGE_IN_MIN_POWER) neither interrupted itself, and
   dtln heard 179 of 180 users talking over the reply, 136 within 500 ms, against nlms' 148 and 86,
-  at 2.4-3.2 ms per 30 ms frame against 1.2-1.7 (and ~36 MB). AEC3 behind the same gate
+  at 2.4-3.2 ms per 30 ms frame against 1.2-1.7 (and ~36 MB; 5.8-7.0 ms on the AVX2 EPYC with nlms
+  beside it, against 3.4-4.5 without). AEC3 behind the same gate
   interrupted itself on 27-29 of 60.
 
 Alignment. The reference and the mic are two continuous streams on the same audio clock.
@@ -384,6 +389,12 @@ class EchoCanceller:
                 raise ValueError("the dtln echo canceller needs dtln_dir, the folder of its model")
             self._dtln = DtlnFrames(frame_len, dtln_dir, dtln_model)
             self.latency = self._dtln.latency
+        # Behind DTLN-aec, where the gate hears the user the assistant listens through our nlms
+        # canceller and its residual suppressor, run beside it on the same aligned frames (`heard_as`):
+        # DTLN-aec takes more echo, but it bends the user's voice while both talk, and Whisper
+        # misheard it (echo bench, six seeds: docs/benchmarks.md, issue 16). Delayed to DTLN's latency.
+        self._ears = EchoCanceller(rate, frame_len, "nlms", tail_ms) if dtln and suppress else None
+        self._ears_late = np.zeros(frame_len + self.latency, np.float32)
         # the residual check looks `latency` further back: the output's echo is as late as the output
         self._hist = np.zeros(self._delay.max_lag + frame_len + self._corr_lag + BLOCK + self.latency, np.float32)
         self._prev_out = np.zeros(frame_len, np.float32)
@@ -539,6 +550,10 @@ class EchoCanceller:
         self._heard = out
         if self._suppressor is not None:
             self._heard = self._suppressor.frame(out, self._echo_estimate, self.playing)
+        elif self._ears is not None:
+            self._ears._disturbed = max(self._ears._disturbed, self._disturbed)  # our alignment steps are its too
+            self._ears.process_aligned(d, x)
+            self._ears_late = np.concatenate([self._ears_late[n:], self._ears.heard])
         pm, po = _power(d), _power(out)
         self.frame_erle_db = _db(pm) - _db(po)
         if self.far_active and pm > 1e-8 and not self.near_end:
@@ -683,9 +698,16 @@ class EchoCanceller:
     def heard(self) -> np.ndarray:
         """The last frame as the assistant should listen to it (the utterance for Whisper, the
         barge-in rule's voice detector): nlms' output with the residual echo suppressed
-        (assistant.residual; one hop, 10 ms, late), AEC3's and DTLN-aec's output as it is. The gate
-        judges process()'s return value (for nlms the linear output) instead."""
+        (assistant.residual; one hop, 10 ms, late), AEC3's and DTLN-aec's output as it is (but see
+        `heard_as`). The gate judges process()'s return value (for nlms the linear output) instead."""
         return self._heard
+
+    def heard_as(self, user: bool) -> np.ndarray:
+        """What to listen to in the last frame, given the gate's verdict on it: behind DTLN-aec, the
+        nlms canceller's `heard` (as late as DTLN-aec's output) where the user talks, since DTLN-aec
+        bends their voice while both talk; DTLN-aec's own output where the gate heard only our echo,
+        since it leaves less of it, and a barge-in's lookback takes such frames in. Elsewhere `heard`."""
+        return self._ears_late[: self.frame_len] if user and self._ears is not None else self._heard
 
     @property
     def playing(self) -> bool:

@@ -337,7 +337,7 @@ async def mic_frames(vad: VadConfig, audio: AudioConfig, echo=None, gate=None) -
 
     def on_frame(raw: np.ndarray, clean: np.ndarray) -> None:  # the capture thread
         user = is_user(gate, echo, raw, clean) if gate is not None and echo is not None else True
-        heard = echo.heard if echo is not None else clean      # residual echo suppressed, to listen to
+        heard = echo.heard_as(user) if echo is not None else clean   # residual echo suppressed, to listen to
         loop.call_soon_threadsafe(offer, MicFrame(heard, time.perf_counter_ns(), user, is_loud(raw)))
 
     frame_len = ASR_RATE * vad.frame_ms // 1000

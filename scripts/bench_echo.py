@@ -192,7 +192,7 @@ class Front:
         user = is_user(self.gate, self.ec, raw, clean)
         self.seconds += time.perf_counter() - t
         self.frames += 1
-        return MicFrame(self.ec.heard, 0, user, is_loud(raw)), clean
+        return MicFrame(self.ec.heard_as(user), 0, user, is_loud(raw)), clean
 
 
 def speaker_block(far24: np.ndarray, pos: float, step: float) -> tuple[np.ndarray, float]:

@@ -17,17 +17,22 @@ import bench_echo  # noqa: E402  (scripts/, put on the path above)
 import rooms  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def desk(engine, tmp_path_factory):
-    """The desk room at 0 dB user-to-echo: four replies, the second and the fourth talked over."""
+def scenes(engine, folder, room: str, ratios: list[float], seed: int = 0):
+    """One session per ratio in `room`: four replies each, the second and the fourth talked over."""
     from answer_voices import Speakers
 
     from assistant.audio import read_wav
 
-    speakers = Speakers(engine, tmp_path_factory.mktemp("echo-voices"))
+    speakers = Speakers(engine, folder)
     spoken = lambda voice, text, rate: read_wav(speakers.wav(voice, text), rate)  # noqa: E731
-    return bench_echo.plan([rooms.room_named("desk")], [0.0], 4, spoken,
-                           speakers.usable(bench_echo.USER_VOICES))
+    return bench_echo.plan([rooms.room_named(room)], ratios, 4, spoken, speakers.usable(bench_echo.USER_VOICES),
+                           seed=seed)
+
+
+@pytest.fixture(scope="module")
+def desk(engine, tmp_path_factory):
+    """The desk room at 0 dB user-to-echo."""
+    return scenes(engine, tmp_path_factory.mktemp("echo-voices"), "desk", [0.0])
 
 
 @pytest.fixture(scope="module")
@@ -66,14 +71,7 @@ def test_the_default_canceller_stays_deaf_to_itself_and_hears_the_user(report):
 def kitchen(engine, tmp_path_factory):
     """The kitchen at -10 and 0 dB, seed 5: where DTLN-aec interrupted itself before a reply's first
     sound (3 of these 8 replies), before barge-ins had to be loud at the microphone."""
-    from answer_voices import Speakers
-
-    from assistant.audio import read_wav
-
-    speakers = Speakers(engine, tmp_path_factory.mktemp("echo-voices-kitchen"))
-    spoken = lambda voice, text, rate: read_wav(speakers.wav(voice, text), rate)  # noqa: E731
-    return bench_echo.plan([rooms.room_named("kitchen")], [-10.0, 0.0], 4, spoken,
-                           speakers.usable(bench_echo.USER_VOICES), seed=5)
+    return scenes(engine, tmp_path_factory.mktemp("echo-voices-kitchen"), "kitchen", [-10.0, 0.0], seed=5)
 
 
 def test_dtln_stays_deaf_to_itself_before_the_reply_and_hears_the_user(kitchen, cfg, transcriber, store):
@@ -86,6 +84,27 @@ def test_dtln_stays_deaf_to_itself_before_the_reply_and_hears_the_user(kitchen, 
     assert dtln["false_barge_ins"] == 0, [t["false_barge_in"] for t in dtln["trials"]]
     assert dtln["barge_ins_detected"] == dtln["barge_ins"] == 4, dtln["trials"]
     assert dtln["erle_db"] >= 25.0
+
+
+@pytest.fixture(scope="module")
+def kitchen_quiet_user(engine, tmp_path_factory):
+    """The kitchen with the user 10 dB under the echo, seed 2."""
+    return scenes(engine, tmp_path_factory.mktemp("echo-voices-quiet"), "kitchen", [-10.0], seed=2)
+
+
+def test_behind_dtln_the_user_talking_over_the_reply_is_heard_through_nlms(kitchen_quiet_user, cfg, transcriber,
+                                                                         store):
+    from assistant import tflite
+
+    if not tflite.available() or store.status(cfg.models.echo) != "cached":
+        pytest.skip("needs pyopen-wakeword's TFLite library and the dtln-aec model (setup)")
+    dtln = bench_echo.bench(kitchen_quiet_user, ["dtln"], cfg, transcriber.transcribe,
+                            dtln_dir=store.dir(cfg.models.echo))["dtln"]
+    assert dtln["false_barge_ins"] == 0
+    assert dtln["barge_ins_detected"] == dtln["barge_ins"] == 2
+    # measured +0.0 ("Wait, what time is it in Tokyo?", "No, tell me for whether for tomorrow."); with
+    # DTLN-aec's own output +28.6 (the second one heard as "Oh, tell me the weather's on to God, though.")
+    assert dtln["user_wer_over_clean_pts"] <= 15.0, [t["heard"] for t in dtln["trials"]]
 
 
 def test_wer_counts_a_missed_question_as_all_deletions():
