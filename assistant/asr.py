@@ -15,6 +15,8 @@ FIT_MIN_S = 5.0   # shortest window (shorter ones started to repeat and mishear)
 FIT_PAD_S = 3.0   # silence after the utterance inside the window
 FIT_MAX_S = 25.0  # longer utterances take Whisper's own 30 s path
 NO_SPEECH = 0.6   # Whisper's own no-speech threshold (its "you" on silence is a hallucination)
+UNSURE = -0.7     # a fitted decode's score (mean log-probability per token) under this is decoded again after
+                  # asr.prompt: the median of noisy and reverberant questions on our dev set, -0.65
 
 
 @dataclass(frozen=True)
@@ -93,15 +95,33 @@ class Transcriber:
         feats = self.model.feature_extractor(padded)
         feats = np.ascontiguousarray(feats[None, :, : feats.shape[-1] // 2 * 2])  # the conv stride
         tok = self._tokenizer()
-        prompt = list(tok.sot_sequence)
-        result = self.model.model.generate(
-            ctranslate2.StorageView.from_array(feats), [prompt], beam_size=self.cfg.beam_size,
-            max_length=len(prompt) + int(duration * 8) + 24, suppress_blank=True, return_no_speech_prob=True)
-        if result[0].no_speech_prob > NO_SPEECH:
+        whisper = self.model.model
+        features = ctranslate2.StorageView.from_array(feats)
+        if self.cfg.prompt:
+            features = whisper.encode(features)   # a second decode may follow: encode once
+
+        def decode(prompt: list[int]):
+            return whisper.generate(
+                features, [prompt], beam_size=self.cfg.beam_size, max_length=len(prompt) + int(duration * 8) + 24,
+                suppress_blank=True, return_no_speech_prob=True, return_scores=True)[0]
+
+        result = decode(list(tok.sot_sequence))
+        if result.no_speech_prob > NO_SPEECH:
             return None
+        if self.cfg.prompt and result.scores[0] < UNSURE:
+            # Unsure (noise, reverberation): decode again after `asr.prompt`, a few questions like ours.
+            # Only then, as it costs a second decode and clean speech gains nothing from it. Whether it
+            # is speech at all stays the plain decode's verdict: primed with questions, Whisper heard
+            # questions, the prompt's own among them, in background talk alone (docs/benchmarks.md, issue 15)
+            result = decode([tok.sot_prev, *tok.encode(" " + self.cfg.prompt.strip()), *tok.sot_sequence])
+        return self._text(result.sequences_ids[0], duration)
+
+    def _text(self, ids: list[int], duration: float) -> str:
+        """The words of a fitted window's decoded tokens, up to where the speech ends (see above)."""
+        tok = self._tokenizer()
         segments: list[str] = []
         current: list[int] = []
-        for t in [*result[0].sequences_ids[0], tok.eot]:
+        for t in [*ids, tok.eot]:
             if t < tok.eot:
                 current.append(t)
                 continue

@@ -44,6 +44,7 @@ class AsrConfig:
     fit_window: bool = True
     denoise: bool = False       # DeepFilterNet 3 before Whisper (assistant.denoise)
     dereverb: bool = False      # WPE before Whisper (assistant.dereverb)
+    prompt: str = ""            # text Whisper decodes as if said before: what a question to us sounds like
 
 
 @dataclass(frozen=True)
