@@ -341,9 +341,11 @@ class EchoCanceller:
 
     def __init__(self, rate: int = RATE, frame_len: int = 480, backend: str = "auto",
                  tail_ms: int = 480, target_lead_ms: float = 15.0, ring_s: float = 4.0,
-                 suppress: bool = True, dtln_dir=None, dtln_model: int | str = 256) -> None:
+                 suppress: bool = True, dtln_dir=None, dtln_model: int | str = 256,
+                 delay: DelayEstimator | None = None) -> None:
         """`dtln_dir`: the folder of DTLN-aec's model files (the dtln backend's; the store's
-        `dtln-aec`), `dtln_model` the size of it to use."""
+        `dtln-aec`), `dtln_model` the size of it to use. `delay`: the echo delay estimate of a
+        canceller run on the same frames (this one's beside DTLN-aec), read here, fed by that one."""
         if rate != RATE:
             raise ValueError(f"EchoCanceller works at {RATE} Hz (the mic pipeline's rate), not {rate}")
         if frame_len % BLOCK:
@@ -379,7 +381,8 @@ class EchoCanceller:
         self._mic_live = False           # the last mic frame was not digital silence
         self._hold_frames = -(-500 * RATE // 1000 // frame_len)
         # both backends: delay estimate and reference history, for the residual check (and nlms)
-        self._delay = DelayEstimator()
+        self._delay = delay or DelayEstimator()
+        self._feeds_delay = delay is None
         self._corr_lag = 20 * RATE // 1000           # residual checked against the echo delay +- 20 ms
         dtln = self.backend == "dtln"
         self._dtln: DtlnFrames | None = None
@@ -393,7 +396,7 @@ class EchoCanceller:
         # canceller and its residual suppressor, run beside it on the same aligned frames (`heard_as`):
         # DTLN-aec takes more echo, but it bends the user's voice while both talk, and Whisper
         # misheard it (echo bench, six seeds: docs/benchmarks.md, issue 16). Delayed to DTLN's latency.
-        self._ears = EchoCanceller(rate, frame_len, "nlms", tail_ms) if dtln and suppress else None
+        self._ears = EchoCanceller(rate, frame_len, "nlms", tail_ms, delay=self._delay) if dtln and suppress else None
         self._ears_late = np.zeros(frame_len + self.latency, np.float32)
         # the residual check looks `latency` further back: the output's echo is as late as the output
         self._hist = np.zeros(self._delay.max_lag + frame_len + self._corr_lag + BLOCK + self.latency, np.float32)
@@ -536,7 +539,7 @@ class EchoCanceller:
         self._since_far = 0 if self.far_active else self._since_far + 1
         n = len(d)
         self._hist = np.concatenate([self._hist[n:], x])
-        est = self._delay.push(x, d)
+        est = self._delay.push(x, d) if self._feeds_delay else self._delay.delay
         delay = (est or 0) if self.backend in ("webrtc", "dtln") else self.bulk_delay
         self.echo_due = _db(_power(self._reference_at(delay, n))) > _DUE_DB
         if self.backend == "webrtc":
