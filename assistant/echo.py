@@ -342,10 +342,11 @@ class EchoCanceller:
     def __init__(self, rate: int = RATE, frame_len: int = 480, backend: str = "auto",
                  tail_ms: int = 480, target_lead_ms: float = 15.0, ring_s: float = 4.0,
                  suppress: bool = True, dtln_dir=None, dtln_model: int | str = 256,
-                 delay: DelayEstimator | None = None) -> None:
+                 beside: EchoCanceller | None = None) -> None:
         """`dtln_dir`: the folder of DTLN-aec's model files (the dtln backend's; the store's
-        `dtln-aec`), `dtln_model` the size of it to use. `delay`: the echo delay estimate of a
-        canceller run on the same frames (this one's beside DTLN-aec), read here, fed by that one."""
+        `dtln-aec`), `dtln_model` the size of it to use. `beside`: a canceller run on the same frames
+        (behind DTLN-aec, this one is its ears): it feeds the echo delay estimate read here, and
+        its alignment steps are this one's too."""
         if rate != RATE:
             raise ValueError(f"EchoCanceller works at {RATE} Hz (the mic pipeline's rate), not {rate}")
         if frame_len % BLOCK:
@@ -381,8 +382,8 @@ class EchoCanceller:
         self._mic_live = False           # the last mic frame was not digital silence
         self._hold_frames = -(-500 * RATE // 1000 // frame_len)
         # both backends: delay estimate and reference history, for the residual check (and nlms)
-        self._delay = delay or DelayEstimator()
-        self._feeds_delay = delay is None
+        self._beside = beside
+        self._delay = beside._delay if beside is not None else DelayEstimator()
         self._corr_lag = 20 * RATE // 1000           # residual checked against the echo delay +- 20 ms
         dtln = self.backend == "dtln"
         self._dtln: DtlnFrames | None = None
@@ -396,7 +397,7 @@ class EchoCanceller:
         # canceller and its residual suppressor, run beside it on the same aligned frames (`heard_as`):
         # DTLN-aec takes more echo, but it bends the user's voice while both talk, and Whisper
         # misheard it (echo bench, six seeds: docs/benchmarks.md, issue 16). Delayed to DTLN's latency.
-        self._ears = EchoCanceller(rate, frame_len, "nlms", tail_ms, delay=self._delay) if dtln and suppress else None
+        self._ears = EchoCanceller(rate, frame_len, "nlms", tail_ms, beside=self) if dtln and suppress else None
         self._ears_late = np.zeros(frame_len + self.latency, np.float32)
         # the residual check looks `latency` further back: the output's echo is as late as the output
         self._hist = np.zeros(self._delay.max_lag + frame_len + self._corr_lag + BLOCK + self.latency, np.float32)
@@ -529,6 +530,8 @@ class EchoCanceller:
 
     def process_aligned(self, d: np.ndarray, x: np.ndarray) -> np.ndarray:
         """Cancel with an explicit reference `x` of the same length (tests, offline use)."""
+        if self._beside is not None:
+            self._disturbed = max(self._disturbed, self._beside._disturbed)
         self.far_active = _power(x) > 1e-8
         live = bool(np.any(d))
         if self.far_active and self._mic_live and not live:
@@ -539,7 +542,7 @@ class EchoCanceller:
         self._since_far = 0 if self.far_active else self._since_far + 1
         n = len(d)
         self._hist = np.concatenate([self._hist[n:], x])
-        est = self._delay.push(x, d) if self._feeds_delay else self._delay.delay
+        est = self._delay.push(x, d) if self._beside is None else self._delay.delay
         delay = (est or 0) if self.backend in ("webrtc", "dtln") else self.bulk_delay
         self.echo_due = _db(_power(self._reference_at(delay, n))) > _DUE_DB
         if self.backend == "webrtc":
@@ -554,7 +557,6 @@ class EchoCanceller:
         if self._suppressor is not None:
             self._heard = self._suppressor.frame(out, self._echo_estimate, self.playing)
         elif self._ears is not None:
-            self._ears._disturbed = max(self._ears._disturbed, self._disturbed)  # our alignment steps are its too
             self._ears.process_aligned(d, x)
             self._ears_late = np.concatenate([self._ears_late[n:], self._ears.heard])
         pm, po = _power(d), _power(out)
