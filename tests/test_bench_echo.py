@@ -78,7 +78,7 @@ def test_dtln_stays_deaf_to_itself_before_the_reply_and_hears_the_user(kitchen, 
     from assistant import tflite
 
     if not tflite.available() or store.status(cfg.models.echo) != "cached":
-        pytest.skip("needs pyopen-wakeword's TFLite library and the dtln-aec model (setup)")
+        pytest.skip("needs pyopen-wakeword's TFLite library and the DTLN-aec model (setup)")
     dtln = bench_echo.bench(kitchen, ["dtln"], cfg, transcriber.transcribe,
                             dtln_dir=store.dir(cfg.models.echo))["dtln"]
     assert dtln["false_barge_ins"] == 0, [t["false_barge_in"] for t in dtln["trials"]]
@@ -88,8 +88,8 @@ def test_dtln_stays_deaf_to_itself_before_the_reply_and_hears_the_user(kitchen, 
 
 @pytest.fixture(scope="module")
 def kitchen_quiet_user(engine, tmp_path_factory):
-    """The kitchen with the user 10 dB under the echo, seed 2."""
-    return scenes(engine, tmp_path_factory.mktemp("echo-voices-quiet"), "kitchen", [-10.0], seed=2)
+    """The kitchen with the user 10 dB under the echo, seed 0."""
+    return scenes(engine, tmp_path_factory.mktemp("echo-voices-quiet"), "kitchen", [-10.0], seed=0)
 
 
 def test_behind_dtln_the_user_talking_over_the_reply_is_heard_through_nlms(kitchen_quiet_user, cfg, transcriber,
@@ -97,14 +97,15 @@ def test_behind_dtln_the_user_talking_over_the_reply_is_heard_through_nlms(kitch
     from assistant import tflite
 
     if not tflite.available() or store.status(cfg.models.echo) != "cached":
-        pytest.skip("needs pyopen-wakeword's TFLite library and the dtln-aec model (setup)")
+        pytest.skip("needs pyopen-wakeword's TFLite library and the DTLN-aec model (setup)")
     dtln = bench_echo.bench(kitchen_quiet_user, ["dtln"], cfg, transcriber.transcribe,
                             dtln_dir=store.dir(cfg.models.echo))["dtln"]
     assert dtln["false_barge_ins"] == 0
     assert dtln["barge_ins_detected"] == dtln["barge_ins"] == 2
-    # measured +0.0 ("Wait, what time is it in Tokyo?", "No, tell me for whether for tomorrow."); with
-    # DTLN-aec's own output +28.6 (the second one heard as "Oh, tell me the weather's on to God, though.")
-    assert dtln["user_wer_over_clean_pts"] <= 15.0, [t["heard"] for t in dtln["trials"]]
+    # measured +14.3 ("Hey, have time is it in Tokyo?", "No, don't leave the weather for tomorrow."); with
+    # DTLN-aec's own output +71.4 ("Great, enough time to hit it, so kill.", "No"). (With the 256 model, seed
+    # 2 told them apart: +0.0 against +28.6; the 512q model's own output hears that scene right.)
+    assert dtln["user_wer_over_clean_pts"] <= 30.0, [t["heard"] for t in dtln["trials"]]
 
 
 def test_wer_counts_a_missed_question_as_all_deletions():

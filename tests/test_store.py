@@ -118,8 +118,9 @@ def test_cli_fetches_what_the_config_uses_and_lists_everything():
     r = run_cli("models", "fetch")
     assert r.returncode == 0, r.stderr
     fetched = {line.split(":")[0] for line in r.stdout.splitlines() if line.endswith(": ok")}
+    # dtln-aec-512q: the default echo canceller's model
     assert fetched == {"whisper-tiny.en", "smollm2-135m-instruct-q4_1", "kokoro-v1.0-int8", "kokoro-vocab",
-                       "kokoro-voices", "misaki-us-gold", "misaki-us-silver", "dtln-aec"}  # dtln: the default echo canceller
+                       "kokoro-voices", "misaki-us-gold", "misaki-us-silver", "dtln-aec-512q"}
     listing = run_cli("models", "list").stdout
     assert "llama-3.2-1b-instruct-q4_k_m" in listing and "not used by this config" in listing
     fast = next(line for line in listing.splitlines() if line.startswith("kokoro-fast "))
