@@ -36,18 +36,18 @@ Cancellers behind one interface (`backend=`):
   as it comes (it was trained on unaligned far ends, and aligning it at our delay estimate was
   worse on the echo bench). Its output is what `process()` returns and the gate judges, one frame
   (30 ms) late: 512-sample blocks on a 128-sample hop, and frames regrouped into hops. It takes
-  34-35 dB of the bench's echo where nlms' linear filter takes 13-15. But it bends the user's
-  voice while both talk, so where the gate hears the user, the assistant listens (Whisper, the
-  Endpointer, the barge-in rule) to an nlms canceller with residual suppression run beside it
-  (`heard_as`): on the echo bench the user's words after cancelling went from +22.2 to +14.1 points
-  of WER over clean (+31.5 to +17.9 at 0 dB), for ~2 ms more per 30 ms frame.
+  30-32 dB of the bench's echo (the float 256 model 34-36) where nlms' linear filter takes 13-15.
+  But it bends the user's voice while both talk, so where the gate hears the user, the assistant
+  listens (Whisper, the Endpointer, the barge-in rule) to an nlms canceller with residual
+  suppression run beside it (`heard_as`): on the echo bench (256 model) the user's words after
+  cancelling went from +22.2 to +14.1 points of WER over clean (+31.5 to +17.9 at 0 dB), for ~2 ms
+  more per 30 ms frame.
 * ``"auto"`` (default): dtln where it runs (pyopen-wakeword's TFLite library is installed), else
   nlms. On 360 replies of the echo bench's simulated rooms (scripts/bench_echo.py, seeds 0-5; a
   barge-in must be loud at the mic, voice_loop.BARGE_IN_MIN_POWER) neither interrupted itself, and
-  dtln heard 179 of 180 users talking over the reply, 136 within 500 ms, against nlms' 148 and 86,
-  at 2.4-3.2 ms per 30 ms frame against 1.2-1.7 (and ~36 MB; 5.8-7.0 ms on the AVX2 EPYC with nlms
-  beside it, against 3.4-4.5 without). AEC3 behind the same gate
-  interrupted itself on 27-29 of 60.
+  dtln (its 512 model with int8 weights, nlms beside it) heard 179 of 180 users talking over the
+  reply, 144 within 500 ms, against nlms' 148 and 86; it costs what the float 256 model it replaced
+  did per frame, in ~28 MB against ~38. AEC3 behind the same gate interrupted itself on 27-29 of 60.
 
 Alignment. The reference and the mic are two continuous streams on the same audio clock.
 Reference samples go into a ring with a write index; every mic frame takes the next
@@ -345,9 +345,9 @@ class EchoCanceller:
                  suppress: bool = True, dtln_dir=None, dtln_model: int | str | None = None,
                  beside: EchoCanceller | None = None) -> None:
         """`dtln_dir`: the folder of DTLN-aec's model files (the dtln backend's; the store's
-        `dtln-aec-512q`), `dtln_model` the size of it to use where it holds several. `beside`: a canceller run on the same frames
-        (behind DTLN-aec, this one is its ears): it feeds the echo delay estimate read here, and
-        its alignment steps are this one's too."""
+        `dtln-aec-512q`), `dtln_model` the size of it to use where it holds several. `beside`: a
+        canceller run on the same frames (behind DTLN-aec, this one is its ears): it feeds the echo
+        delay estimate read here, and its alignment steps are this one's too."""
         if rate != RATE:
             raise ValueError(f"EchoCanceller works at {RATE} Hz (the mic pipeline's rate), not {rate}")
         if frame_len % BLOCK:

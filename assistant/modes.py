@@ -118,7 +118,7 @@ def run_live(cfg: Config, store: ModelStore, events: EventLog, ptt_mode: str | N
     input_rate(cfg.audio.input_device)  # no devices: say so before seconds of model loading
     wake = _wake_word(cfg)  # a missing package: say so before the models load too
     budget = budget or _budget(cfg)
-    echo, gate = budget.measure("echo canceller", lambda: echo_and_gate(cfg, store))  # DTLN-aec: ~36 MB
+    echo, gate = budget.measure("echo canceller", lambda: echo_and_gate(cfg, store))  # DTLN-aec 512q and nlms: ~28 MB
     sink = SpeakerSink(events, cfg.audio.output_device, echo)
     models = load_models(cfg, store, events, budget, say=_say)
 
