@@ -592,3 +592,16 @@ def test_room_echo_through_real_devices(pulse, speech, tmp_path):
     # must hold is that our own echo never interrupts us
     assert int(barge_ins) == 0, f"{backend}: the room's echo barged in ({passed}/{frames} frames passed)"
     assert float(erle) >= 6.0, f"{backend}: only {float(erle):.1f} dB of the room's echo removed"
+
+
+def test_dtln_finds_the_one_model_pair_in_its_folder_and_names_what_it_found_otherwise(tmp_path):
+    from assistant.dtln_aec import DtlnAec, _only_size
+
+    for k in (1, 2):
+        (tmp_path / f"dtln_aec_512_quant_dynamic_{k}.tflite").write_bytes(b"")
+    assert _only_size(tmp_path) == "512_quant_dynamic"
+    (tmp_path / "dtln_aec_256_1.tflite").write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match="found 256, 512_quant_dynamic"):
+        DtlnAec(tmp_path)
+    with pytest.raises(FileNotFoundError, match="found none"):
+        DtlnAec(tmp_path / "empty")
