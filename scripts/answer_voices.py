@@ -27,60 +27,72 @@ AUDIO_OUTPUT_SYNCHRONOUS, POS_CHARACTER, CHARS_UTF8, RATE_PARAMETER = 2, 1, 1, 1
 
 class Espeak:
     """espeak-ng through the library `espeakng-loader` ships (it has no binary), else the
-    `espeak-ng` program (apt-get install espeak-ng); `available` is False when there is neither."""
+    `espeak-ng` program (apt-get install espeak-ng); `available` is False when there is neither.
+
+    Each utterance is said by a fresh process: espeak-ng carries state from one utterance to the
+    next (its noise generator, seeded from the clock, and more: even the sample count drifts), so
+    in one process an utterance changed with what was said before it, and a test's scene with the
+    tests that ran before it. A fresh library, its generator seeded, says it alike every time
+    (the program's generator is still seeded from the clock)."""
 
     def __init__(self) -> None:
-        self._lib = self._rate = None
         self._program = shutil.which("espeak-ng")
         try:
             import espeakng_loader
 
-            # g2p's espeak (phonemizer's binding) runs on its own copy of this library, so
-            # initialising this one for audio leaves its phonemes alone.
-            lib = ctypes.CDLL(espeakng_loader.get_library_path())
-            lib.espeak_Initialize.restype = ctypes.c_int
-            rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), 0)
-            if rate > 0:
-                self._lib, self._rate = lib, rate
-        except (ImportError, OSError):
-            pass
-        self._parts: list[np.ndarray] = []
-        # ctypes calls this from inside espeak_Synth with each block of samples; kept on self so
-        # the callback object outlives every call into the library.
-        self._callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                          ctypes.c_void_p)(self._collect)
-        if self._lib is not None:
-            self._lib.espeak_SetSynthCallback(self._callback)
-            self._lib.espeak_SetParameter(RATE_PARAMETER, ESPEAK_WPM, 0)
-            self._lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
-                                               ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+            self._library = Path(espeakng_loader.get_library_path()).is_file()
+        except ImportError:
+            self._library = False
 
     @property
     def available(self) -> bool:
-        return self._lib is not None or self._program is not None
-
-    def _collect(self, samples, n: int, _events) -> int:
-        if n > 0:
-            self._parts.append(np.ctypeslib.as_array(samples, shape=(n,)).astype(np.float32) / 32768)
-        return 0
+        return self._library or self._program is not None
 
     def speak(self, voice: str, text: str, scratch: Path) -> tuple[np.ndarray, int]:
-        """`text` in espeak's `voice`: mono float32 samples and their rate (`scratch`: the program's WAV)."""
-        if self._lib is None:
-            subprocess.run([self._program, "-v", voice, "-s", str(ESPEAK_WPM), "-w", str(scratch), text],
-                           check=True, capture_output=True)
-            import soundfile
+        """`text` in espeak's `voice`: mono float32 samples and their rate (`scratch`: the WAV between)."""
+        import soundfile
 
-            audio, rate = soundfile.read(str(scratch), dtype="float32", always_2d=True)
-            scratch.unlink()
-            return audio.mean(axis=1), rate
-        if self._lib.espeak_SetVoiceByName(voice.encode()) != 0:
-            raise ValueError(f"espeak-ng has no voice {voice!r}")
-        self._parts = []
-        data = text.encode()
-        self._lib.espeak_Synth(data, len(data) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
-        self._lib.espeak_Synchronize()
-        return (np.concatenate(self._parts) if self._parts else np.zeros(0, np.float32)), self._rate
+        if self._library:
+            cmd = [sys.executable, str(Path(__file__).resolve()), voice, text, str(scratch)]
+        else:
+            cmd = [self._program, "-v", voice, "-s", str(ESPEAK_WPM), "-w", str(scratch), text]
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0 or not scratch.is_file():
+            raise ValueError(f"espeak-ng could not say {text!r} in {voice!r}: {done.stderr.strip()[-300:]}")
+        audio, rate = soundfile.read(str(scratch), dtype="float32", always_2d=True)
+        scratch.unlink()
+        return audio.mean(axis=1), rate
+
+
+def speak_with_library(voice: str, text: str) -> tuple[np.ndarray, int]:
+    """`text` in `voice` by the espeak-ng library in this process (once: see Espeak)."""
+    import espeakng_loader
+
+    lib = ctypes.CDLL(espeakng_loader.get_library_path())
+    lib.espeak_Initialize.restype = ctypes.c_int
+    rate = lib.espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), 0)
+    if rate <= 0:
+        raise RuntimeError(f"espeak-ng did not start (espeak_Initialize gave {rate})")
+    parts: list[np.ndarray] = []
+
+    def collect(samples, n: int, _events) -> int:
+        if n > 0:
+            parts.append(np.ctypeslib.as_array(samples, shape=(n,)).astype(np.float32) / 32768)
+        return 0
+
+    # kept in a name: the callback object must outlive every call into the library
+    callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)(collect)
+    lib.espeak_SetSynthCallback(callback)
+    lib.espeak_SetParameter(RATE_PARAMETER, ESPEAK_WPM, 0)
+    lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
+                                 ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+    if lib.espeak_SetVoiceByName(voice.encode()) != 0:
+        raise ValueError(f"espeak-ng has no voice {voice!r}")
+    lib.espeak_ng_SetRandSeed(ctypes.c_long(1))
+    data = text.encode()
+    lib.espeak_Synth(data, len(data) + 1, 0, POS_CHARACTER, 0, CHARS_UTF8, None, None)
+    lib.espeak_Synchronize()
+    return (np.concatenate(parts) if parts else np.zeros(0, np.float32)), rate
 
 
 class Speakers:
@@ -128,3 +140,11 @@ class Speakers:
         write_wav(path, np.concatenate([np.zeros(int(LEAD_S * rate), np.float32), audio,
                                         np.zeros(int(TAIL_S * rate), np.float32)]), rate)
         return path
+
+
+if __name__ == "__main__":   # python answer_voices.py VOICE TEXT OUT.wav: one utterance (Espeak.speak)
+    try:
+        said, said_rate = speak_with_library(sys.argv[1], sys.argv[2])
+    except (ValueError, RuntimeError) as e:
+        sys.exit(str(e))
+    write_wav(Path(sys.argv[3]), said, said_rate)
