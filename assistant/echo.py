@@ -408,12 +408,6 @@ class EchoCanceller:
         self._echo_like = -(1 << 30)     # frame count when the residual last looked like our echo
         self._heard = np.zeros(frame_len, np.float32)
         self._suppressor = None
-        # losses the gate learns before it trusts its percentile (SpeechGate.young): DTLN-aec's
-        # first ones are deep and its shallow end shows later; behind nlms a young gate only heard later
-        self.gate_young = GATE_YOUNG_DTLN if dtln else 0
-        # the 512q model's losses spread wider than the 256's: at the 20th percentile a reply's
-        # tail in a pause passed for the user once in 360 replies (docs/benchmarks.md, issue 16)
-        self.gate_pct = GATE_PCT_DTLN if dtln else SpeechGate.SHALLOW_PCT
         if self.backend == "webrtc":
             from pywebrtc_audio import EchoCanceller as Aec3
 
@@ -719,8 +713,11 @@ class EchoCanceller:
         return self._ears_late[: self.frame_len] if user and self._ears is not None else self._heard
 
     def speech_gate(self, threshold_db: float) -> SpeechGate:
-        """A SpeechGate for this canceller's output, its percentile and youth set for the backend."""
-        return SpeechGate(threshold_db=threshold_db, shallow_pct=self.gate_pct, young=self.gate_young)
+        """A SpeechGate for this canceller's output, its percentile and youth set for the backend
+        (behind DTLN-aec: see SpeechGate's notes on youth)."""
+        if self.backend == "dtln":
+            return SpeechGate(threshold_db=threshold_db, shallow_pct=GATE_PCT_DTLN, young=GATE_YOUNG_DTLN)
+        return SpeechGate(threshold_db=threshold_db)
 
     @property
     def playing(self) -> bool:
@@ -813,10 +810,11 @@ class SpeechGate:
     opened the gate on a laptop's echo; without them it heard later).
 
     A young gate, until it has learnt `young` losses, takes the 10th percentile. Behind DTLN-aec
-    (EchoCanceller.gate_young, 60: ~2 s of echo) the 20th from the start let a reply interrupt
+    (60 losses, ~2 s of echo: EchoCanceller.speech_gate) the 20th from the start let a reply interrupt
     itself once in 360 on the echo bench, and the 10th throughout heard the user later; behind nlms
     a young gate only heard later (docs/benchmarks.md, issue 16). Behind DTLN-aec's 512q model the
-    gate takes the 15th after youth (EchoCanceller.gate_pct): its losses spread wider.
+    gate takes the 15th after youth: its losses spread wider, and at the 20th a reply's tail in a pause
+    passed for the user once in 360 replies.
     """
 
     SHALLOW_PCT = 20.0
