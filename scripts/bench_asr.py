@@ -133,7 +133,9 @@ class Tally:
         return {"wer_pct": round(100 * self.errors / max(1, self.words), 1), "split": self.split,
                 "missed": self.missed, "unended": self.unended, "scenes": self.scenes,
                 "asr_ms_median": round(statistics.median(self.asr_ms), 1) if self.asr_ms else None,
-                "asr_calls_per_scene": round(self.calls / max(1, self.scenes), 2)}
+                "asr_calls_per_scene": round(self.calls / max(1, self.scenes), 2),
+                # the "ASR time per utterance": all of a question's calls (speculation included)
+                "asr_ms_per_scene": round(sum(self.asr_ms) / max(1, self.scenes), 1)}
 
 
 def variant_cfgs(base, spec: str) -> dict:
@@ -192,8 +194,9 @@ def bench(scenes: list, asr, variants: dict, progress=lambda it, _d: it) -> dict
 
 def print_table(report: dict) -> None:
     conds = [c for c in report["whole_file"]]
-    print("WER % by condition (live: questions split/missed/unended in brackets; ASR median ms per call)")
-    print(f"{'path':<18}" + "".join(f"{c:>14}" for c in conds) + f"{'ASR ms':>8}{'calls':>6}")
+    print("WER % by condition (live: questions split/missed/unended in brackets); ASR ms: median per call, "
+          "calls per question, ms per question")
+    print(f"{'path':<18}" + "".join(f"{c:>14}" for c in conds) + f"{'ASR ms':>8}{'calls':>6}{'per q':>7}")
 
     def line(name: str, tab: dict, marks: bool) -> str:
         cells = []
@@ -202,7 +205,9 @@ def print_table(report: dict) -> None:
             counts = (r["split"], r["missed"], r["unended"])
             mark = "({}/{}/{})".format(*counts) if marks and any(counts) else ""
             cells.append(f"{r['wer_pct']:>6.1f}{mark:>8}")
-        return f"{name:<18}" + "".join(cells) + f"{tab['all']['asr_ms_median']:>8.0f}{tab['all']['asr_calls_per_scene']:>6.2f}"
+        a = tab["all"]
+        return (f"{name:<18}" + "".join(cells)
+                + f"{a['asr_ms_median']:>8.0f}{a['asr_calls_per_scene']:>6.2f}{a['asr_ms_per_scene']:>7.0f}")
 
     print(line("whole file", report["whole_file"], False))
     for v, tab in report["live"].items():
