@@ -15,8 +15,6 @@ FIT_MIN_S = 5.0   # shortest window (shorter ones started to repeat and mishear)
 FIT_PAD_S = 3.0   # silence after the utterance inside the window
 FIT_MAX_S = 25.0  # longer utterances take Whisper's own 30 s path
 NO_SPEECH = 0.6   # Whisper's own no-speech threshold (its "you" on silence is a hallucination)
-UNSURE = -0.7     # a fitted decode's score (mean log-probability per token) under this is decoded again after
-                  # asr.prompt: the median of noisy and reverberant questions on our dev set, -0.65
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,7 @@ class Transcriber:
         result = decode(list(tok.sot_sequence))
         if result.no_speech_prob > NO_SPEECH:
             return None
-        if self.cfg.prompt and result.scores[0] < UNSURE:
+        if self.cfg.prompt and result.scores[0] < self.cfg.prompt_below:
             # Unsure (noise, reverberation): decode again after `asr.prompt`, a few questions like ours.
             # Only then, as it costs a second decode and clean speech gains nothing from it. Whether it
             # is speech at all stays the plain decode's verdict: primed with questions, Whisper heard

@@ -45,6 +45,7 @@ class AsrConfig:
     denoise: bool = False       # DeepFilterNet 3 before Whisper (assistant.denoise)
     dereverb: bool = False      # WPE before Whisper (assistant.dereverb)
     prompt: str = ""            # text Whisper decodes as if said before: what a question to us sounds like
+    prompt_below: float = -0.7  # ...only for a decode scoring under this (mean log-probability per token)
 
 
 @dataclass(frozen=True)
