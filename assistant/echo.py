@@ -406,6 +406,7 @@ class EchoCanceller:
         self.echo_corr = 0.0             # residual's correlation with the reference (last frame)
         self.passed_through = False      # nlms: part of the last frame is the mic unchanged (misadjusted)
         self._echo_like = -(1 << 30)     # frame count when the residual last looked like our echo
+        self._corr_run = 0               # frames in a row whose residual correlated with the reference
         self._heard = np.zeros(frame_len, np.float32)
         self._suppressor = None
         if self.backend == "webrtc":
@@ -575,28 +576,32 @@ class EchoCanceller:
         """How much of the output is still our own echo: the largest normalised correlation of the
         last two output frames with the reference around the estimated echo delay. Linear echo
         that the canceller missed (its timing moved, it is re-converging) correlates strongly;
-        the user's voice does not. Above 0.5 the canceller is not trusted for 0.3 s."""
+        the user's voice does not. Above 0.5 on two frames in a row the canceller is not trusted for
+        0.3 s: a leak correlates frame after frame, while a user's voice passes 0.5 by chance (behind
+        DTLN-aec in ~1.5 % of their frames), and a hold after each such frame cut their barge-in in
+        two (echo bench, six seeds: 154/180 heard within 500 ms against 142; docs/benchmarks.md, issue 16)."""
         both = np.concatenate([self._prev_out, out]).astype(np.float64)
         self._prev_out = out
-        self.echo_corr = 0.0
-        if est is None or not self.playing:
-            return
+        self.echo_corr = self._reference_corr(both, est) if est is not None and self.playing else 0.0
+        self._corr_run = self._corr_run + 1 if self.echo_corr > 0.5 else 0
+        if self._corr_run >= 2:
+            self._echo_like = self.frames
+
+    def _reference_corr(self, both: np.ndarray, est: int) -> float:
+        """The largest normalised correlation of `both` with the reference `est` +- 20 ms back."""
         m, L, M = len(both), len(self._hist), self._corr_lag
         hi = L - max(0, est - M)
         lo = hi - m - 2 * M
         if lo < 0:
-            return
+            return 0.0
         seg = self._hist[lo:hi].astype(np.float64)
         eo = float(both @ both)
         if eo < 1e-9 * m:
-            return
+            return 0.0
         c = np.correlate(seg, both, "valid")                      # len 2M+1
         cs = np.concatenate([[0.0], np.cumsum(seg * seg)])
         es = cs[m:] - cs[:-m]
-        r = np.abs(c) / np.sqrt(eo * np.maximum(es, 1e-12))
-        self.echo_corr = float(r.max())
-        if self.echo_corr > 0.5:
-            self._echo_like = self.frames
+        return float((np.abs(c) / np.sqrt(eo * np.maximum(es, 1e-12))).max())
 
     def _nlms_frame(self, d: np.ndarray, est: int | None) -> np.ndarray:
         n = len(d)

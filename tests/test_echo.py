@@ -430,6 +430,20 @@ def test_output_underrun_steps_the_reference_back_and_marks_settling():
     assert any(settling_after[:10]) and not any(settling_after[-20:])
 
 
+def test_a_chance_correlation_with_the_reply_keeps_trust_two_frames_in_a_row_take_it(monkeypatch):
+    """A user's voice passes the residual check's 0.5 by chance now and then, and each time the gate
+    stopped hearing them for 0.3 s; our own echo leaking through correlates frame after frame."""
+    ec = EchoCanceller(backend="nlms")
+    ec._since_far = 0                                # something is playing
+    corr = iter([0.6, 0.1, 0.6, 0.1, 0.6, 0.6])
+    monkeypatch.setattr(ec, "_reference_corr", lambda both, est: next(corr))
+    settling = []
+    for _ in range(6):
+        ec._check_residual(np.zeros(F, np.float32), 0)
+        settling.append(ec.settling)
+    assert settling == [False] * 5 + [True]
+
+
 @pytest.mark.skipif(_dtln_dir() is None, reason="DTLN-aec cannot run here (no TFLite library or model)")
 @pytest.mark.parametrize("resync", [True, False])
 def test_lost_capture_realigns_the_reference_at_once(speech, resync):
