@@ -61,7 +61,7 @@ cancelled). Missing reference (player closed) reads as silence.
 Trust. `settling` says when the output may still hold plain echo: for 1.5 s after the alignment
 moved (servo step, stall, new delay estimate, a capture dropout: digital silence in the middle of
 playback; a capture overflow the Microphone reports, `resync`) and for 0.3 s after the output
-correlated > 0.5 with the reference around the echo delay. `trusted` adds the frames nlms passed
+correlated > 0.5 with the reference around the echo delay, two frames in a row. `trusted` adds the frames nlms passed
 through unchanged because its estimate was off while the mic was mostly echo. The gate passes
 nothing while the assistant speaks and the canceller is not trusted.
 
@@ -690,7 +690,7 @@ class EchoCanceller:
     def settling(self) -> bool:
         """The alignment of reference and echo changed within the last 1.5 s (an output underrun,
         a capture dropout, a stall, a new delay), or the output correlated with the reference
-        within the last 0.3 s: the canceller may be re-converging and its output hold plain echo.
+        (two frames in a row) within the last 0.3 s: the canceller may be re-converging and its output hold plain echo.
         Part of `trusted`, which SpeechGate.is_user takes."""
         return (self.frames - self._disturbed < self._settle_frames
                 or self.frames - self._echo_like < self._echo_hold)
