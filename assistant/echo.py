@@ -61,8 +61,8 @@ cancelled). Missing reference (player closed) reads as silence.
 Trust. `settling` says when the output may still hold plain echo: for 1.5 s after the alignment
 moved (servo step, stall, new delay estimate, a capture dropout: digital silence in the middle of
 playback; a capture overflow the Microphone reports, `resync`) and for 0.3 s after the output
-correlated > 0.5 with the reference around the echo delay, two frames in a row. `trusted` adds the frames nlms passed
-through unchanged because its estimate was off while the mic was mostly echo. The gate passes
+correlated > 0.5 with the reference around the echo delay, two frames in a row. `trusted` adds
+the frames nlms passed through unchanged because its estimate was off while the mic was mostly echo. The gate passes
 nothing while the assistant speaks and the canceller is not trusted.
 
 Thread-safety: `reference()` may run on the output callback thread while `process()` runs on the
@@ -313,11 +313,11 @@ class DtlnFrames:
     frame is (the hops left over wait for the next frame); with DTLN's own 384 samples the output
     is `latency` samples late: 480 (one frame) for 480-sample frames."""
 
-    def __init__(self, frame_len: int, model_dir, size: int | str | None = None) -> None:
+    def __init__(self, frame_len: int, model_dir) -> None:
         from assistant.dtln_aec import HOP, DtlnAec
 
         self.hop = HOP
-        self.aec = DtlnAec(model_dir, size)
+        self.aec = DtlnAec(model_dir)
         self.pad = HOP - math.gcd(frame_len, HOP)
         self.latency = self.pad + self.aec.latency
         self._mic = np.zeros(0, np.float32)
@@ -342,12 +342,11 @@ class EchoCanceller:
 
     def __init__(self, rate: int = RATE, frame_len: int = 480, backend: str = "auto",
                  tail_ms: int = 480, target_lead_ms: float = 15.0, ring_s: float = 4.0,
-                 suppress: bool = True, dtln_dir=None, dtln_model: int | str | None = None,
-                 beside: EchoCanceller | None = None) -> None:
+                 suppress: bool = True, dtln_dir=None, beside: EchoCanceller | None = None) -> None:
         """`dtln_dir`: the folder of DTLN-aec's model files (the dtln backend's; the store's
-        `dtln-aec-512q`), `dtln_model` the size of it to use where it holds several. `beside`: a
-        canceller run on the same frames (behind DTLN-aec, this one is its ears): it feeds the echo
-        delay estimate read here, and its alignment steps are this one's too."""
+        `dtln-aec-512q`, one model pair). `beside`: a canceller run on the same frames (behind
+        DTLN-aec, this one is its ears): it feeds the echo delay estimate read here, and its
+        alignment steps are this one's too."""
         if rate != RATE:
             raise ValueError(f"EchoCanceller works at {RATE} Hz (the mic pipeline's rate), not {rate}")
         if frame_len % BLOCK:
@@ -392,7 +391,7 @@ class EchoCanceller:
         if dtln:
             if dtln_dir is None:
                 raise ValueError("the dtln echo canceller needs dtln_dir, the folder of its model")
-            self._dtln = DtlnFrames(frame_len, dtln_dir, dtln_model)
+            self._dtln = DtlnFrames(frame_len, dtln_dir)
             self.latency = self._dtln.latency
         # Behind DTLN-aec, where the gate hears the user the assistant listens through our nlms
         # canceller and its residual suppressor, run beside it on the same aligned frames (`heard_as`):
@@ -579,7 +578,8 @@ class EchoCanceller:
         the user's voice does not. Above 0.5 on two frames in a row the canceller is not trusted for
         0.3 s: a leak correlates frame after frame, while a user's voice passes 0.5 by chance (behind
         DTLN-aec in ~1.5 % of their frames), and a hold after each such frame cut their barge-in in
-        two (echo bench, six seeds: 154/180 heard within 500 ms against 142; docs/benchmarks.md, issue 16)."""
+        two (echo bench, six seeds: 154/180 heard within 500 ms against 142; docs/benchmarks.md,
+        issue 16)."""
         both = np.concatenate([self._prev_out, out]).astype(np.float64)
         self._prev_out = out
         self.echo_corr = self._reference_corr(both, est) if est is not None and self.playing else 0.0
@@ -690,8 +690,8 @@ class EchoCanceller:
     def settling(self) -> bool:
         """The alignment of reference and echo changed within the last 1.5 s (an output underrun,
         a capture dropout, a stall, a new delay), or the output correlated with the reference
-        (two frames in a row) within the last 0.3 s: the canceller may be re-converging and its output hold plain echo.
-        Part of `trusted`, which SpeechGate.is_user takes."""
+        (two frames in a row) within the last 0.3 s: the canceller may be re-converging and its
+        output hold plain echo. Part of `trusted`, which SpeechGate.is_user takes."""
         return (self.frames - self._disturbed < self._settle_frames
                 or self.frames - self._echo_like < self._echo_hold)
 
