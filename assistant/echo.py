@@ -45,8 +45,8 @@ Cancellers behind one interface (`backend=`):
 * ``"auto"`` (default): dtln where it runs (pyopen-wakeword's TFLite library is installed), else
   nlms. On 360 replies of the echo bench's simulated rooms (scripts/bench_echo.py, seeds 0-5; a
   barge-in must be loud at the mic, voice_loop.BARGE_IN_MIN_POWER) neither interrupted itself, and
-  dtln (its 512 model with int8 weights, nlms beside it) heard 179 of 180 users talking over the
-  reply, 144 within 500 ms, against nlms' 148 and 86; it costs what the float 256 model it replaced
+  dtln (its 512 model with int8 weights, nlms beside it) heard 178 of 180 users talking over the
+  reply, 154 within 500 ms, against nlms' 148 and 86 (an earlier run); it costs what the float 256 model it replaced
   did per frame, in ~28 MB against ~38. AEC3 behind the same gate interrupted itself on 27-29 of 60.
 
 Alignment. The reference and the mic are two continuous streams on the same audio clock.
