@@ -714,7 +714,8 @@ class EchoCanceller:
         """What to listen to in the last frame, given the gate's verdict on it: behind DTLN-aec, the
         nlms canceller's `heard` (as late as DTLN-aec's output) where the user talks, since DTLN-aec
         bends their voice while both talk; DTLN-aec's own output where the gate heard only our echo,
-        since it leaves less of it, and a barge-in's lookback takes such frames in. Elsewhere `heard`."""
+        since it leaves less of it, and a barge-in's lookback takes such frames in (but its last
+        0.6 s as the user's: voice_loop.lookback_audio). Elsewhere `heard`."""
         return self._ears_late[: self.frame_len] if user and self._ears is not None else self._heard
 
     def speech_gate(self, threshold_db: float) -> SpeechGate:

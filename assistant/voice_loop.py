@@ -36,6 +36,7 @@ from assistant.wake import WakeState, min_question_samples
 
 FRAME_QUEUE = 200    # 6 s of 30 ms frames: enough to ride out a slow turn start
 BARGE_IN_LOOKBACK_MS = 1200
+BARGE_IN_ONSET_MS = 600   # ...of which the last this much is heard as the user's (`lookback_audio`)
 # A barge-in is said out loud: a frame the microphone took under -55 dBFS is no part of one,
 # whatever webrtcvad says of it after cancelling (it calls the texture DTLN-aec leaves on a quiet
 # room's noise, -70 dBFS, speech: most of that backend's false barge-ins came so, before the
@@ -51,6 +52,7 @@ class MicFrame(NamedTuple):
     t_ns: int            # perf_counter_ns when the frame's last sample was captured
     user: bool = True    # the gate's verdict: not (residual) echo of our own voice
     loud: bool = True    # the microphone took it at BARGE_IN_MIN_POWER or more (before cancelling)
+    as_user: np.ndarray | None = None   # as heard were it the user's (EchoCanceller.heard_as); None: `audio`
 
 
 def is_loud(raw: np.ndarray) -> bool:
@@ -91,6 +93,17 @@ class BargeInRule:
 
     def reset(self) -> None:
         self._run = 0
+
+
+def lookback_audio(frames: list[MicFrame], vad: VadConfig) -> list[np.ndarray]:
+    """What a barge-in hands the Endpointer of the frames before it: each as it was heard, but the
+    last BARGE_IN_ONSET_MS as the user's (`MicFrame.as_user`). The gate hears a user who talks over
+    us only some way into their first word, and behind DTLN-aec the frames before that are its own
+    output, which bends a voice while both talk: Whisper heard "Stop." as "Don't", "Wait" as "Great"
+    (docs/benchmarks.md, issue 16). Further back they stay as heard, where the user is not yet
+    speaking and nlms' residual echo would be written into the question."""
+    first = len(frames) - BARGE_IN_ONSET_MS // vad.frame_ms
+    return [f.as_user if k >= first and f.as_user is not None else f.audio for k, f in enumerate(frames)]
 
 
 def lookback_frames(vad: VadConfig) -> int:
@@ -152,8 +165,9 @@ class VoiceLoop:
                     continue  # while we answer, only the user's own voice may interrupt
                 self._barge_in(frame)
                 self._finishing, self._active = self._active, None
-                for f in list(recent)[:-1]:
-                    self.endpointer.feed(f.audio, f.t_ns)  # their first words start the next utterance
+                earlier = list(recent)[:-1]
+                for f, heard in zip(earlier, lookback_audio(earlier, self.vad_cfg)):
+                    self.endpointer.feed(heard, f.t_ns)  # their first words start the next utterance
             elif self._active is not None:
                 self._active.result()  # a failed turn ends the loop with its error
                 self._active = None
@@ -338,7 +352,8 @@ async def mic_frames(vad: VadConfig, audio: AudioConfig, echo=None, gate=None) -
     def on_frame(raw: np.ndarray, clean: np.ndarray) -> None:  # the capture thread
         user = is_user(gate, echo, raw, clean) if gate is not None and echo is not None else True
         heard = echo.heard_as(user) if echo is not None else clean   # residual echo suppressed, to listen to
-        loop.call_soon_threadsafe(offer, MicFrame(heard, time.perf_counter_ns(), user, is_loud(raw)))
+        as_user = echo.heard_as(True) if echo is not None and not user else None
+        loop.call_soon_threadsafe(offer, MicFrame(heard, time.perf_counter_ns(), user, is_loud(raw), as_user))
 
     frame_len = ASR_RATE * vad.frame_ms // 1000
     mic = Microphone(frame_len, on_frame, audio.input_device, echo=echo)

@@ -173,6 +173,7 @@ class Front:
             self.gate = self.ec.speech_gate(cfg.audio.gate_threshold_db)
         self.rule = BargeInRule(cfg.vad, cfg.audio)
         self.endpointer = Endpointer(cfg.vad)
+        self.vad = cfg.vad
         self.recent: deque = deque(maxlen=lookback_frames(cfg.vad))
         self.frames, self.seconds = 0, 0.0       # the canceller's and the gate's cost
         # a session starts as a conversation does: the room is quiet before the first reply
@@ -192,7 +193,7 @@ class Front:
         user = is_user(self.gate, self.ec, raw, clean)
         self.seconds += time.perf_counter() - t
         self.frames += 1
-        return MicFrame(self.ec.heard_as(user), 0, user, is_loud(raw)), clean
+        return MicFrame(self.ec.heard_as(user), 0, user, is_loud(raw), None if user else self.ec.heard_as(True)), clean
 
 
 def speaker_block(far24: np.ndarray, pos: float, step: float) -> tuple[np.ndarray, float]:
@@ -207,6 +208,8 @@ def speaker_block(far24: np.ndarray, pos: float, step: float) -> tuple[np.ndarra
 
 def run_trial(front: Front, session: Session, trial: Trial) -> tuple[TrialResult, list]:
     """One reply through the live path; returns the result and the utterances the Endpointer cut."""
+    from assistant.voice_loop import lookback_audio
+
     room, F = session.room, front.frame_len
     far = far16(trial.far24)
     echo = echo_of(far, room, session.echo_ir)
@@ -258,8 +261,8 @@ def run_trial(front: Front, session: Session, trial: Trial) -> tuple[TrialResult
             far24 = far24[: int(pos)]
             mic_new = mic_from(echo_of(far[:cut], room, session.echo_ir, gain))
             mic[(k + 1) * F:] = mic_new[(k + 1) * F:]
-            for f in list(front.recent)[:-1]:
-                front.endpointer.feed(f.audio)               # their first words start the next utterance
+            for heard in lookback_audio(list(front.recent)[:-1], front.vad):
+                front.endpointer.feed(heard)                 # their first words start the next utterance
         front.rule.reset()
         utt = front.endpointer.feed(frame.audio if frame.user else np.zeros_like(frame.audio), masked=not frame.user)
         if utt is not None:

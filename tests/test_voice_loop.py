@@ -170,3 +170,19 @@ def test_with_the_background_margin_the_loop_says_it_listens_once_the_room_is_he
     loop = _loop(FakePipeline(events), RecordingSink(), events, background_margin_db=0.0)
     asyncio.run(loop.run(_feed(_frames(_silence(0.1))), ready=lambda: plain_ready.append(loop.endpointer._t)))
     assert plain_ready == [0.0]
+
+
+def test_a_barge_ins_lookback_hears_its_last_600_ms_as_the_users():
+    """Before the gate heard the user, behind DTLN-aec a frame is its output, which bends a voice while
+    both talk; the lookback hands the Endpointer the last BARGE_IN_ONSET_MS as the user's (the first
+    word), and what came before as it was heard (there nlms' residual echo would become words)."""
+    from assistant.voice_loop import BARGE_IN_ONSET_MS, lookback_audio
+
+    vad = VadConfig()
+    heard = lambda k: np.full(FRAME, k, np.float32)          # noqa: E731
+    as_user = lambda k: np.full(FRAME, -k, np.float32)       # noqa: E731
+    frames = [MicFrame(heard(k), k, user=False, as_user=as_user(k)) for k in range(1, 41)]
+    frames[-3:] = [MicFrame(heard(k), k, user=True) for k in range(38, 41)]   # the gate's own run
+    got = [float(a[0]) for a in lookback_audio(frames, vad)]
+    n = BARGE_IN_ONSET_MS // vad.frame_ms
+    assert got == [k if k <= 40 - n else -k for k in range(1, 38)] + [38.0, 39.0, 40.0]
