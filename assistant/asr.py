@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,10 +43,13 @@ class Transcriber:
             vad_filter=False, condition_on_previous_text=False, without_timestamps=False)
         return [Segment(s.start, s.end, s.text.strip()) for s in segs]
 
-    def transcribe(self, audio16k: np.ndarray) -> str:
+    def transcribe(self, audio16k: np.ndarray, wanted: Callable[[], bool] = lambda: True) -> str:
+        """The words of an utterance. `wanted` is asked before a second decode (see `asr.prompt`):
+        False when its caller has dropped it meanwhile (a speculation the user talked on through),
+        and the first decode's words are returned."""
         audio16k = self._cleaned(np.asarray(audio16k, dtype=np.float32))
         if self.cfg.fit_window and len(audio16k) <= FIT_MAX_S * SR:
-            text = self._transcribe_fitted(audio16k)
+            text = self._transcribe_fitted(audio16k, wanted)
             if text is None:  # Whisper says there is no speech: its own path would only hallucinate ("You")
                 return ""
             if text:  # nothing decoded: let Whisper's own path have its say
@@ -73,7 +77,7 @@ class Transcriber:
             audio16k = self._denoise(audio16k)
         return audio16k
 
-    def _transcribe_fitted(self, audio: np.ndarray) -> str | None:
+    def _transcribe_fitted(self, audio: np.ndarray, wanted: Callable[[], bool] = lambda: True) -> str | None:
         """Whisper in a window fitted to the utterance instead of its fixed 30 s.
 
         The encoder's cost is proportional to the window: a 2 s question padded to 5 s is encoded
@@ -106,7 +110,7 @@ class Transcriber:
         result = decode(list(tok.sot_sequence))
         if result.no_speech_prob > NO_SPEECH:
             return None
-        if self.cfg.prompt and result.scores[0] < self.cfg.prompt_below:
+        if self.cfg.prompt and result.scores[0] < self.cfg.prompt_below and wanted():
             # Unsure (noise, reverberation): decode again after `asr.prompt`, a few questions like ours.
             # Only then, as it costs a second decode and clean speech gains nothing from it. Whether it
             # is speech at all stays the plain decode's verdict: primed with questions, Whisper heard

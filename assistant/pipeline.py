@@ -252,10 +252,12 @@ class Pipeline:
         self._cancel = threading.Event()
 
     # ---- stage 1: hear ------------------------------------------------------------------
-    async def hear(self, turn: int, audio: np.ndarray) -> str:
+    async def hear(self, turn: int, audio: np.ndarray, wanted: Callable[[], bool] = lambda: True) -> str:
+        """What the user said. `wanted()` turns False once the caller has dropped the utterance (a
+        speculation they talked on through): Whisper then skips a second decode whose words nobody reads."""
         gen = self.generation
         t0 = time.perf_counter_ns()
-        text = await asyncio.to_thread(self.models.asr.transcribe, audio)
+        text = await asyncio.to_thread(self.models.asr.transcribe, audio, wanted)
         if self.cfg.audio.wake_word:  # the question was cut with the wake word still in it
             from assistant.wake import without_wake_words
 

@@ -317,7 +317,8 @@ class VoiceLoop:
 
     async def _turn(self, turn: int, audio: np.ndarray, previous: asyncio.Task | None, sink) -> None:
         me = asyncio.current_task()
-        text = await self.pipeline.hear(turn, audio)
+        # asked from Whisper's thread before its second decode (a set's `in` is atomic under the GIL)
+        text = await self.pipeline.hear(turn, audio, wanted=lambda: me not in self._dropped)
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)  # a cancelled reply finishes its history
         if me in self._dropped:

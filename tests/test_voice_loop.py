@@ -18,8 +18,10 @@ FRAME = 480  # 30 ms at 16 kHz
 
 
 class FakePipeline:
-    def __init__(self, events, reply_s=0.0):
+    def __init__(self, events, reply_s=0.0, hear_s=0.01):
         self.events = events
+        self.hear_s = hear_s
+        self.wanted = []  # what each hearing's `wanted()` said when it was done
         self.generation = 0
         self.heard_audio = []
         self.replies = []
@@ -27,10 +29,11 @@ class FakePipeline:
         self.reply_s = reply_s
         self.heard_before_endpoint = []
 
-    async def hear(self, turn, audio):
+    async def hear(self, turn, audio, wanted=lambda: True):
         self.heard_audio.append(len(audio) / 16000)
         self.heard_before_endpoint.append(not any(e.name == "endpoint" for e in self.events.events))
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(self.hear_s)
+        self.wanted.append(wanted())
         return f"utterance {len(self.heard_audio)}"
 
     async def respond(self, turn, text, sink):
@@ -97,9 +100,9 @@ def _loop(pipeline, sink, events, **vad):
 def test_a_pause_shorter_than_the_hangover_keeps_one_utterance_and_drops_the_early_guess(speech):
     a, b = speech
     events = EventLog()
-    pipe, sink = FakePipeline(events), RecordingSink()
+    pipe, sink = FakePipeline(events, hear_s=0.1), RecordingSink()
     loop = _loop(pipe, sink, events, hangover_ms=600, speculate_ms=200)
-    audio = np.concatenate([_silence(0.5), a, _silence(0.4), b, _silence(1.0)])
+    audio = np.concatenate([_silence(0.5), a, _silence(0.4), b, _silence(1.5)])
     asyncio.run(loop.run(_feed(_frames(audio), pace_s=0.002)))
     assert loop.turns == 1
     assert len(pipe.replies) == 1 and pipe.replies[0][0] == 1
@@ -108,6 +111,8 @@ def test_a_pause_shorter_than_the_hangover_keeps_one_utterance_and_drops_the_ear
     assert pipe.heard_audio[-1] > (len(a) + len(b)) / 16000
     names = [e.name for e in events.events if e.turn == 1]
     assert names.count("speech_end") == 1 and "endpoint" in names
+    # Whisper asks `wanted()` before a second decode: the dropped guess is not, while it is still heard
+    assert pipe.wanted[0] is False and pipe.wanted[-1] is True, pipe.wanted
 
 
 def test_a_reply_prepared_in_the_hangover_is_held_until_the_endpoint(speech):

@@ -165,7 +165,7 @@ def test_the_live_loop_answers_only_what_follows_the_wake_word_and_chimes_once(w
         def __init__(self):
             self.heard = []
 
-        async def hear(self, turn, audio):
+        async def hear(self, turn, audio, wanted=lambda: True):
             text = heard(transcriber, audio)
             self.heard.append(text)
             return text
