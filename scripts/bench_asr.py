@@ -12,7 +12,9 @@ The dev set (scripts/asr_dev.py): questions in espeak-ng and Kokoro voices, thro
 * live: what `assistant run` does: 30 ms frames through the VoiceLoop itself (Endpointer, the
   speculative transcript started in a pause, the fitted window), with a pipeline that only hears.
   Frames go in as fast as Whisper allows rather than at real-time pace: each speculation's audio is
-  fixed when it starts, so the words are the same; ASR time is measured per call, alone.
+  fixed when it starts, so the words are the same; ASR time is measured per call, alone. Live, a
+  speculation dropped before its first decode ends skips the prompt's second decode; here that
+  decode still runs (the bench cannot see the drop coming) and its time is not counted.
 
 Each `--variants` entry is the live path with config keys changed (vad.*, asr.*), side by side on
 the same scenes: the levers. WER is corpus WER (errors over reference words, number words and
@@ -48,6 +50,19 @@ TAIL_FRAMES = 200   # after the recording: quiet frames while a turn is still op
 
 
 # ---- the two paths --------------------------------------------------------------------------------
+@dataclass
+class Call:
+    """One ASR call of the live path, on the frame clock."""
+    launched_ns: int
+    ms: float                # both decodes
+    first_ms: float          # until Whisper asked whether it was still wanted (all of it if it never asked)
+    skipped: bool = False    # dropped before that: live, the second decode would not have run
+
+    @property
+    def live_ms(self) -> float:
+        return self.first_ms if self.skipped else self.ms
+
+
 class Hearing:
     """The pipeline's hearing alone, for the VoiceLoop: ASR timed per call; every reply is empty."""
 
@@ -55,23 +70,34 @@ class Hearing:
 
     def __init__(self, asr) -> None:
         self.asr = asr
-        self.asr_ms: list[float] = []
+        self.calls: list[Call] = []
+        self.now_ns = 0  # the frame the loop is at
 
-    async def hear(self, turn: int, audio: np.ndarray) -> str:
-        t0 = time.perf_counter()
-        text = self.asr.transcribe(audio)  # in the loop's own thread: each speculation hears its snapshot at once
-        self.asr_ms.append(1000 * (time.perf_counter() - t0))
+    async def hear(self, turn: int, audio: np.ndarray, wanted=lambda: True) -> str:
+        t0, asked = time.perf_counter(), []
+
+        def noted() -> bool:  # the loop's answer lies in frames not fed yet: yes, and when it was asked
+            asked.append(time.perf_counter())
+            return True
+
+        text = self.asr.transcribe(audio, noted)  # in the loop's own thread: each speculation hears its snapshot at once
+        end = time.perf_counter()
+        self.calls.append(Call(self.now_ns, 1000 * (end - t0), 1000 * ((asked[0] if asked else end) - t0)))
         return text
 
     async def respond(self, turn: int, text: str, sink) -> str:
         return ""
 
     def cancel(self) -> None:
-        pass
+        """The speculation (the latest call) was dropped at this frame; live, frames come in real time,
+        so its second decode would have been skipped if this came before its first decode ended."""
+        last = self.calls[-1] if self.calls else None
+        if last is not None and last.first_ms < last.ms and self.now_ns - last.launched_ns < last.first_ms * 1e6:
+            last.skipped = True
 
 
-def live_heard(asr, cfg, audio: np.ndarray) -> tuple[list[str], list[float], bool]:
-    """What the live loop says it heard ("you: ...") in a recording, its ASR calls' times, and
+def live_heard(asr, cfg, audio: np.ndarray) -> tuple[list[str], list[Call], bool]:
+    """What the live loop says it heard ("you: ...") in a recording, its ASR calls, and
     whether an utterance was still open when the recording ended (its noise never let it end)."""
     from assistant.events import EventLog
     from assistant.pipeline import NullSink
@@ -91,13 +117,14 @@ def live_heard(asr, cfg, audio: np.ndarray) -> tuple[list[str], list[float], boo
             if k == len(recorded):
                 unended.append(loop.endpointer.in_speech)
             t += cfg.vad.frame_ms * 1_000_000
+            hearing.now_ns = t
             yield MicFrame(f, t)
             await asyncio.sleep(0)  # let a turn started on this frame hear its audio now
             if t > len(audio) * 62_500 and not loop.busy:  # 62 500 ns per sample at 16 kHz
                 return
 
     asyncio.run(loop.run(frames()))
-    return [s for s in said if s], hearing.asr_ms, bool(unended and unended[0])
+    return [s for s in said if s], hearing.calls, bool(unended and unended[0])
 
 
 # ---- scoring ----------------------------------------------------------------------------------------
@@ -111,8 +138,11 @@ class Tally:
     asr_ms: list[float] = field(default_factory=list)
     calls: int = 0
     scenes: int = 0
+    retries_skipped: int = 0     # second decodes a dropped speculation would have skipped live
+    skipped_ms: float = 0.0      # and their time, not in asr_ms
 
-    def add(self, reference: str, parts: list[str], asr_ms: list[float], unended: bool = False) -> None:
+    def add(self, reference: str, parts: list[str], asr_ms: list[float], unended: bool = False,
+            retries_skipped: int = 0, skipped_ms: float = 0.0) -> None:
         from answer_score import word_errors
 
         errors, words = word_errors(reference, " ".join(parts))
@@ -124,6 +154,12 @@ class Tally:
         self.asr_ms += asr_ms
         self.calls += len(asr_ms)
         self.scenes += 1
+        self.retries_skipped += retries_skipped
+        self.skipped_ms += skipped_ms
+
+    def add_live(self, reference: str, parts: list[str], calls: list[Call], unended: bool) -> None:
+        self.add(reference, parts, [c.live_ms for c in calls], unended, sum(c.skipped for c in calls),
+                 sum(c.ms - c.live_ms for c in calls))
 
     def merge(self, other: "Tally") -> None:
         for f in fields(self):
@@ -135,7 +171,10 @@ class Tally:
                 "asr_ms_median": round(statistics.median(self.asr_ms), 1) if self.asr_ms else None,
                 "asr_calls_per_scene": round(self.calls / max(1, self.scenes), 2),
                 # the issue's "ASR time per utterance": all of a question's calls (speculation included)
-                "asr_ms_per_scene": round(sum(self.asr_ms) / max(1, self.scenes), 1)}
+                "asr_ms_per_scene": round(sum(self.asr_ms) / max(1, self.scenes), 1),
+                "retries_skipped": self.retries_skipped,
+                # as if a dropped speculation's second decode ran on (as it did before `wanted`)
+                "asr_ms_per_scene_every_retry": round((sum(self.asr_ms) + self.skipped_ms) / max(1, self.scenes), 1)}
 
 
 def variant_cfgs(base, spec: str) -> dict:
@@ -178,8 +217,8 @@ def bench(scenes: list, asr, variants: dict, progress=lambda it, _d: it) -> dict
         whole.setdefault(sc.condition, Tally()).add(sc.text, [text] if text else [], [1000 * (time.perf_counter() - t0)])
         row = {"condition": sc.condition, "room": sc.room, "voice": sc.voice, "text": sc.text, "whole_file": text}
         for v, cfg in variants.items():
-            parts, ms, unended = live_heard(hearers[v], cfg, sc.audio)
-            live[v].setdefault(sc.condition, Tally()).add(sc.text, parts, ms, unended)
+            parts, calls, unended = live_heard(hearers[v], cfg, sc.audio)
+            live[v].setdefault(sc.condition, Tally()).add_live(sc.text, parts, calls, unended)
             row[v] = parts
         heard.append(row)
 
@@ -195,8 +234,9 @@ def bench(scenes: list, asr, variants: dict, progress=lambda it, _d: it) -> dict
 def print_table(report: dict) -> None:
     conds = [c for c in report["whole_file"]]
     print("WER % by condition (live: questions split/missed/unended in brackets); ASR ms: median per call, "
-          "calls per question, ms per question")
-    print(f"{'path':<18}" + "".join(f"{c:>14}" for c in conds) + f"{'ASR ms':>8}{'calls':>6}{'per q':>7}")
+          "calls per question, ms per question; second decodes skipped, and ms per question had they run")
+    print(f"{'path':<18}" + "".join(f"{c:>14}" for c in conds)
+          + f"{'ASR ms':>8}{'calls':>6}{'per q':>7}{'skipped':>8}{'had run':>8}")
 
     def line(name: str, tab: dict, marks: bool) -> str:
         cells = []
@@ -207,7 +247,8 @@ def print_table(report: dict) -> None:
             cells.append(f"{r['wer_pct']:>6.1f}{mark:>8}")
         a = tab["all"]
         return (f"{name:<18}" + "".join(cells)
-                + f"{a['asr_ms_median']:>8.0f}{a['asr_calls_per_scene']:>6.2f}{a['asr_ms_per_scene']:>7.0f}")
+                + f"{a['asr_ms_median']:>8.0f}{a['asr_calls_per_scene']:>6.2f}{a['asr_ms_per_scene']:>7.0f}"
+                + f"{a['retries_skipped']:>8}{a['asr_ms_per_scene_every_retry']:>8.0f}")
 
     print(line("whole file", report["whole_file"], False))
     for v, tab in report["live"].items():
