@@ -1,6 +1,7 @@
 """Speech to text with faster-whisper (CTranslate2)."""
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Callable
@@ -169,6 +170,18 @@ def _begins(words: list[str], start: list[str]) -> bool:
     return n <= len(words) and words[: n - 1] == start[:-1] and words[n - 1].startswith(start[-1])
 
 
+def _says_again(words: list[str], earlier: list[str]) -> bool:
+    """`words` say `earlier` again: from its start, or from its second or third word on ("How many
+    cent in the earth? Many cent in the earth.": Whisper started over and left the first word out)."""
+    n = len(words)
+    return _begins(earlier, words) or (n >= 3 and 1 <= len(earlier) - n <= 2 and earlier[-n:] == words)
+
+
+def _alike(a: list[str], b: list[str]) -> bool:
+    """At least half the words the same, in order ("cancel the timer" / "cancelled the timer")."""
+    return difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio() >= 0.5
+
+
 STUTTER = re.compile(r"(.{2,12}?)\1{3,}")  # a short run of characters four times or more in a row
 
 
@@ -177,17 +190,26 @@ def _without_loop(text: str) -> str:
     (in a 5-6 s window it sometimes never emits the segment's end and starts the sentence over),
     a clause again ("who painted it, who painted it, who"), or a stutter ("1,000,000,000,000,000",
     "do-do-do-do", seen over background speech). The text ends before the first sentence that
-    repeats an earlier one, or begins to (its commas may fall elsewhere the second time), then
-    before the first such clause; a stutter is kept once."""
+    says an earlier one again (`_says_again`; its commas may fall elsewhere the second time), then
+    before the first such clause; a stutter is kept once. The loop's first round may be a slip on
+    the sentence before it ("cancel the timer. cancelled the timer. cancelled the timer."): when the
+    two are alike, the slip goes too."""
     stutter = STUTTER.search(text)
     if stutter:
         text = text[: stutter.start() + len(stutter.group(1))]
     for boundary in (r"(?<=[.!?])\s+", r"(?<=[.!?,])\s+"):  # sentences, then clauses
-        kept: list[str] = []
-        for piece in re.split(boundary, text.strip()):
-            w = _words(piece)
-            if w and any(_begins(k, w) for k in map(_words, kept)):
-                break
-            kept.append(piece)
-        text = " ".join(kept)
+        pieces = re.split(boundary, text.strip())
+        text = " ".join(pieces[: _loop_start(pieces)])
     return text.rstrip(",;:- ")
+
+
+def _loop_start(pieces: list[str]) -> int:
+    """Where the loop in these sentences (or clauses) begins; len(pieces) when there is none."""
+    said: list[list[str]] = []
+    for k, piece in enumerate(pieces):
+        w = _words(piece)
+        again = next((j for j, earlier in enumerate(said) if w and _says_again(w, earlier)), None)
+        if again is not None:
+            return again if again > 0 and _alike(said[again], said[again - 1]) else k
+        said.append(w)
+    return len(pieces)

@@ -114,7 +114,8 @@ def test_background_talk_alone_is_not_heard_as_the_prompt(engine, transcriber, c
 
 
 LOOP_SENTENCES = ["Honey never spoils if you keep it sealed.", "Where is it?", "Mix the flour and the sugar.",
-                  "Thanks!", "Set a timer for ten minutes.", "Is it raining in Paris today?"]
+                  "Thanks!", "Set a timer for ten minutes.", "Is it raining in Paris today?",
+                  "Set a timer for five minutes."]
 
 
 @given(st.lists(st.sampled_from(LOOP_SENTENCES), min_size=1, max_size=4, unique=True), st.integers(0, 60))
@@ -132,6 +133,14 @@ def test_a_loop_is_cut_and_speech_without_one_is_kept(sentences, cut):
     ("who painted the Mona Lisa, who painted the Mona Lisa, who had", "who painted the Mona Lisa"),
     ("What is 1,000,000 times 2?", "What is 1,000,000 times 2?"),
     ("Remind me, what day is it today?", "Remind me, what day is it today?"),
+    # in a room, clipped or too quiet (bench asr): the loop's first round a slip on the sentence before it
+    ("cancel the timer. cancelled the timer. cancelled the timer. cancelled the timer. cancelled", "cancel the timer."),
+    ("How follow me is the womb. I'll follow me in the womb. I'll follow me in the womb.", "How follow me is the womb."),
+    # ... or the sentence again without its first word
+    ("How many cent in the earth on in two meters? Many cent in the earth on in two meters.",
+     "How many cent in the earth on in two meters?"),
+    ("Set a timer for ten minutes. Set a timer for five minutes.", "Set a timer for ten minutes. Set a timer for five minutes."),
+    ("What time is it? Is it?", "What time is it? Is it?"),
 ])
 def test_a_stutter_or_a_repeated_clause_is_cut(heard, kept):
     from assistant.asr import _without_loop
