@@ -80,7 +80,8 @@ class Hearing:
             asked.append(time.perf_counter())
             return True
 
-        text = self.asr.transcribe(audio, noted)  # in the loop's own thread: each speculation hears its snapshot at once
+        # in the loop's own thread: each speculation hears its snapshot at once
+        text = self.asr.transcribe(audio, noted)
         end = time.perf_counter()
         self.calls.append(Call(self.now_ns, 1000 * (end - t0), 1000 * ((asked[0] if asked else end) - t0)))
         return text

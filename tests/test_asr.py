@@ -135,11 +135,13 @@ def test_a_loop_is_cut_and_speech_without_one_is_kept(sentences, cut):
     ("Remind me, what day is it today?", "Remind me, what day is it today?"),
     # in a room, clipped or too quiet (bench asr): the loop's first round a slip on the sentence before it
     ("cancel the timer. cancelled the timer. cancelled the timer. cancelled the timer. cancelled", "cancel the timer."),
-    ("How follow me is the womb. I'll follow me in the womb. I'll follow me in the womb.", "How follow me is the womb."),
+    ("How follow me is the womb. I'll follow me in the womb. I'll follow me in the womb.",
+     "How follow me is the womb."),
     # ... or the sentence again without its first word
     ("How many cent in the earth on in two meters? Many cent in the earth on in two meters.",
      "How many cent in the earth on in two meters?"),
-    ("Set a timer for ten minutes. Set a timer for five minutes.", "Set a timer for ten minutes. Set a timer for five minutes."),
+    ("Set a timer for ten minutes. Set a timer for five minutes.",
+     "Set a timer for ten minutes. Set a timer for five minutes."),
     ("What time is it? Is it?", "What time is it? Is it?"),
 ])
 def test_a_stutter_or_a_repeated_clause_is_cut(heard, kept):
