@@ -69,6 +69,16 @@ def is_user(gate, echo, raw: np.ndarray, clean: np.ndarray) -> bool:
     return verdict if echo.playing else True
 
 
+def captured(raw: np.ndarray, clean: np.ndarray, t_ns: int, echo=None, gate=None) -> MicFrame:
+    """One captured frame as the loop takes it (`raw` before, `clean` after echo cancelling): the
+    gate's verdict, what to listen to (residual echo suppressed), and, where the gate heard only
+    echo, the frame as it would be heard were it the user's (for a barge-in's lookback)."""
+    if echo is None:
+        return MicFrame(clean, t_ns, True, is_loud(raw))
+    user = is_user(gate, echo, raw, clean) if gate is not None else True
+    return MicFrame(echo.heard_as(user), t_ns, user, is_loud(raw), None if user else echo.heard_as(True))
+
+
 class BargeInRule:
     """While a reply is under way, user speech lasting `barge_in_ms` interrupts it: that many frames
     in a row that the gate calls the user's and webrtcvad calls speech."""
@@ -351,10 +361,7 @@ async def mic_frames(vad: VadConfig, audio: AudioConfig, echo=None, gate=None) -
         q.put_nowait(item)
 
     def on_frame(raw: np.ndarray, clean: np.ndarray) -> None:  # the capture thread
-        user = is_user(gate, echo, raw, clean) if gate is not None and echo is not None else True
-        heard = echo.heard_as(user) if echo is not None else clean   # residual echo suppressed, to listen to
-        as_user = echo.heard_as(True) if echo is not None and not user else None
-        loop.call_soon_threadsafe(offer, MicFrame(heard, time.perf_counter_ns(), user, is_loud(raw), as_user))
+        loop.call_soon_threadsafe(offer, captured(raw, clean, time.perf_counter_ns(), echo, gate))
 
     frame_len = ASR_RATE * vad.frame_ms // 1000
     mic = Microphone(frame_len, on_frame, audio.input_device, echo=echo)

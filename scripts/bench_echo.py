@@ -16,7 +16,7 @@ starting at a random moment of the reply, at `--ratios` dB relative to the echo 
 Each room and ratio is one session: `--per-session` replies in a row on one canceller, alternately
 echo only and talked over (the first is echo only). Every backend hears the same scenes; frames go
 through the live mode's own parts: EchoCanceller.reference/process, the gate's verdict
-(voice_loop.is_user), the barge-in rule (voice_loop.BargeInRule), the lookback on a barge-in and the
+(voice_loop.captured), the barge-in rule (voice_loop.BargeInRule), the lookback on a barge-in and the
 Endpointer. A barge-in stops the far end (what was handed to the speaker still plays out), as it
 stops the reply live. Reported per backend:
 
@@ -183,17 +183,17 @@ class Front:
 
     def frame(self, raw: np.ndarray, ref24: np.ndarray):
         """What the capture callback does with one mic frame (voice_loop.mic_frames)."""
-        from assistant.voice_loop import MicFrame, is_loud, is_user
+        from assistant.voice_loop import captured
 
         if self.ec is None:
-            return MicFrame(raw, 0, True, is_loud(raw)), raw
+            return captured(raw, raw, 0), raw
         t = time.perf_counter()
         self.ec.reference(ref24, TTS_RATE)                   # (the Player's callback, live)
         clean = self.ec.process(raw)
-        user = is_user(self.gate, self.ec, raw, clean)
+        frame = captured(raw, clean, 0, self.ec, self.gate)
         self.seconds += time.perf_counter() - t
         self.frames += 1
-        return MicFrame(self.ec.heard_as(user), 0, user, is_loud(raw), None if user else self.ec.heard_as(True)), clean
+        return frame, clean
 
 
 def speaker_block(far24: np.ndarray, pos: float, step: float) -> tuple[np.ndarray, float]:
