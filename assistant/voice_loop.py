@@ -59,13 +59,14 @@ def is_loud(raw: np.ndarray) -> bool:
     return float(np.mean(np.square(raw, dtype=np.float64))) >= BARGE_IN_MIN_POWER
 
 
-def is_user(gate, echo, raw: np.ndarray, clean: np.ndarray) -> bool:
-    """The gate's verdict on one captured frame (`raw` before, `clean` after echo cancelling).
+def is_user(gate, echo, clean: np.ndarray) -> bool:
+    """The gate's verdict on the canceller's last output frame `clean`, judged against the mic
+    samples it came from (`echo.mic_of_output`).
 
     The gate sees every frame (it tracks the noise floor and the echo loss) but only rules while we
     play; otherwise webrtcvad alone decides what is speech. While the canceller is still converging
     its output is not trusted: the gate stays shut."""
-    verdict = gate.is_user(raw, clean, echo.playing, trusted=echo.trusted, echo_due=echo.echo_due)
+    verdict = gate.is_user(echo.mic_of_output, clean, echo.playing, trusted=echo.trusted, echo_due=echo.echo_due)
     return verdict if echo.playing else True
 
 
@@ -75,7 +76,7 @@ def captured(raw: np.ndarray, clean: np.ndarray, t_ns: int, echo=None, gate=None
     echo, the frame as it would be heard were it the user's (for a barge-in's lookback)."""
     if echo is None:
         return MicFrame(clean, t_ns, True, is_loud(raw))
-    user = is_user(gate, echo, raw, clean) if gate is not None else True
+    user = is_user(gate, echo, clean) if gate is not None else True
     return MicFrame(echo.heard_as(user), t_ns, user, is_loud(raw), None if user else echo.heard_as(True))
 
 

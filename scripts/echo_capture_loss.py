@@ -59,7 +59,7 @@ def run(far24: np.ndarray, mic: np.ndarray, cut: int, lost: int, resync: bool, b
         clean = ec.process(raw)
         if cut < m < cut + 3 * RATE:
             losses.append(10 * np.log10((np.mean(raw ** 2) + 1e-12) / (np.mean(clean ** 2) + 1e-12)))
-        if rule.feed(MicFrame(ec.heard, 0, is_user(gate, ec, raw, clean), is_loud(raw))):
+        if rule.feed(MicFrame(ec.heard, 0, is_user(gate, ec, clean), is_loud(raw))):
             barge_ins.append((m - cut) / RATE)
         m += F
     return barge_ins, float(np.median(losses))

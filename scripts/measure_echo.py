@@ -133,7 +133,7 @@ def run(args) -> int:
             rec[b + ":ref"] = ec.last_reference
             rec[b + ":playing"] = ec.playing
             rec[b + ":settling"] = ec.settling
-            rec[b + ":user"] = gates[b].is_user(frame, clean, speaking=ec.playing, trusted=ec.trusted)
+            rec[b + ":user"] = gates[b].is_user(ec.mic_of_output, clean, speaking=ec.playing, trusted=ec.trusted)
         with lock:
             log.append(rec)
 
