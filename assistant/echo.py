@@ -401,8 +401,8 @@ class EchoCanceller:
         self._ears = EchoCanceller(rate, frame_len, "nlms", tail_ms, beside=self) if dtln and suppress else None
         self._ears_late = np.zeros(frame_len + self.latency, np.float32)
         # the mic as late as the output, for the gate to judge each output frame against its own mic
-        # samples: DTLN-aec's output is 0.8 frames late, and in a reverberant tail, where the mic
-        # falls 3 dB a frame, the frame before let the echo pass for the user (echo bench, issue 16)
+        # samples: DTLN-aec's output is 0.8 frames late, and in a reverberant tail, where the mic falls
+        # 3-6 dB a frame, the quieter frame just in let the echo pass for the user (echo bench, issue 16)
         self._mic_late = np.zeros(frame_len + self.latency, np.float32)
         self.mic_of_output = self._mic_late[:frame_len]
         # the residual check looks `latency` further back: the output's echo is as late as the output
