@@ -378,7 +378,6 @@ class EchoCanceller:
         self.echo_due = False            # the reference at the echo's delay was loud: an echo path must show
         self._mic_e = 0.0
         self._out_e = 0.0
-        self.frame_erle_db = 0.0         # mic/out energy ratio of the last frame
         self._since_far = 1 << 30        # frames since the reference last had sound
         self._mic_live = False           # the last mic frame was not digital silence
         self._hold_frames = -(-500 * RATE // 1000 // frame_len)
@@ -566,7 +565,6 @@ class EchoCanceller:
             self._ears.process_aligned(d, x)
             self._ears_late = np.concatenate([self._ears_late[n:], self._ears.heard])
         pm, po = _power(d), _power(out)
-        self.frame_erle_db = _db(pm) - _db(po)
         if self.far_active and pm > 1e-8 and not self.near_end:
             a = 0.98
             self._mic_e = a * self._mic_e + (1 - a) * pm
